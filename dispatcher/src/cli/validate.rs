@@ -1,0 +1,90 @@
+//! `tocsin validate`: findings for CAP files, as text or JSON.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use cap_alerts::{AuEventList, Mode, Profile, Reader, Report};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Also apply a profile's rules: ipaws, cap-cp, cap-au, meteoalarm or tocsin.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Report the same findings, but also show the model that lenient reading still yields.
+    #[arg(long)]
+    lenient: bool,
+    /// Print JSON: one object per file with its findings.
+    #[arg(long)]
+    json: bool,
+    /// The CAP-AU event list (AUeventLIST 1.0 CSV) for `--profile cap-au`.
+    #[arg(long, value_name = "CSV")]
+    au_event_list: Option<PathBuf>,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    max_bytes: usize,
+    /// List every finding code with its rule, and exit.
+    #[arg(long, exclusive = true)]
+    codes: bool,
+    /// The CAP files.
+    #[arg(required_unless_present = "codes")]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.codes {
+        print!("{}", cap_alerts::catalogue_markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reader = reader(args)?;
+    let mut any_error = false;
+    let mut json = Vec::new();
+    for file in &args.files {
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let report = reader.check(&bytes);
+        any_error |= report.has_errors();
+        if args.json {
+            json.push(serde_json::json!({ "file": file, "ok": !report.has_errors(), "report": report }));
+        } else {
+            print_text(file, &report, args.lenient);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    }
+    Ok(if any_error { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn reader(args: &Args) -> anyhow::Result<Reader> {
+    let mode = if args.lenient { Mode::Lenient } else { Mode::Strict };
+    let mut reader = Reader::new().mode(mode).max_bytes(args.max_bytes);
+    if let Some(name) = &args.profile {
+        let Some(mut profile) = Profile::by_name(name) else {
+            bail!("unknown profile {name:?}; known: {}", Profile::NAMES.join(", "));
+        };
+        if let (Profile::CapAu(list), Some(path)) = (&mut profile, &args.au_event_list) {
+            let csv = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            *list = Some(AuEventList::from_csv(&csv)?);
+        }
+        reader = reader.profile(profile);
+    }
+    Ok(reader)
+}
+
+fn print_text(file: &std::path::Path, report: &Report, lenient: bool) {
+    let errors = report.findings.iter().filter(|f| f.is_error()).count();
+    let warnings = report.findings.len() - errors;
+    let verdict = if errors == 0 { "valid" } else { "INVALID" };
+    let version = report.version.map_or(String::new(), |v| format!(" (CAP {})", v.as_str()));
+    println!("{}: {verdict}{version}, {errors} error(s), {warnings} warning(s)", file.display());
+    for f in &report.findings {
+        println!("  {f}");
+    }
+    for u in &report.upgrades {
+        println!("  upgrade {} {}: {}", u.code, u.path, u.message);
+    }
+    if lenient {
+        let relay = if report.alert.is_some() { "yes" } else { "no: required elements are missing or unreadable" };
+        println!("  lenient model: {relay}");
+    }
+}
