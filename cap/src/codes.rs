@@ -216,12 +216,17 @@ impl std::str::FromStr for Code {
 #[error("unknown finding code {0:?}")]
 pub struct UnknownCode(pub String);
 
-/// The catalogue as a Markdown table, as kept in `docs/cap-findings.md`.
+/// The catalogue as Markdown tables (findings, then upgrade notes), as kept in
+/// `docs/cap-findings.md`.
 pub fn catalogue_markdown() -> String {
+    let md = |s: &str| s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;");
     let mut out = String::from("| code | severity | title | rule |\n|---|---|---|---|\n");
     for c in Code::ALL {
-        let rule = c.rule().replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;");
-        out.push_str(&format!("| `{}` | {} | {} | {} |\n", c.as_str(), c.severity().as_str(), c.title(), rule));
+        out.push_str(&format!("| `{}` | {} | {} | {} |\n", c.as_str(), c.severity().as_str(), c.title(), md(c.rule())));
+    }
+    out.push_str("\n| upgrade note | what changed |\n|---|---|\n");
+    for (code, what) in crate::read::UPGRADE_CODES {
+        out.push_str(&format!("| `{code}` | {} |\n", md(what)));
     }
     out
 }

@@ -74,6 +74,20 @@ pub struct UpgradeNote {
     pub message: String,
 }
 
+/// The upgrade notes' codes and what each means.
+pub const UPGRADE_CODES: &[(&str, &str)] = &[
+    ("CAP-U001", "the message was read as CAP 1.0 or 1.1 and upgraded to the CAP 1.2 model"),
+    ("CAP-U002", "the CAP 1.0 <password> element (deprecated) was removed"),
+    ("CAP-U003", "the CAP 1.0 certainty \"Very Likely\" became \"Likely\""),
+    ("CAP-U004", "a CAP 1.0 name=value text (eventCode, parameter, geocode) became a valueName and value"),
+    ("CAP-U005", "a time in UTC written with \"Z\" is written -00:00"),
+    ("CAP-U006", "fractions of a second in a time were dropped"),
+    ("CAP-U007", "a CAP 1.0 message without <scope> was given scope Public"),
+    ("CAP-U008", "a CAP 1.0 <info> without <category> was given category Other"),
+    ("CAP-U009", "a resource without <mimeType> (optional before 1.2) was given application/octet-stream"),
+    ("CAP-U010", "a CAP 1.0 reference without a sent time was dropped"),
+];
+
 /// Limits on what the reader accepts.
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOptions {
