@@ -1,2 +1,22 @@
-//! placeholder
-fn main() {}
+//! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
+//! as JSON. Scenarios: `cap`, or `all`.
+
+use std::time::Duration;
+
+use anyhow::bail;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let scenario = args.first().map_or("all", String::as_str);
+    let seconds: u64 = std::env::var("TOCSIN_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let budget = Duration::from_secs(seconds);
+    let corpus = bench::corpus_dir();
+    let results = match scenario {
+        "cap" | "all" => vec![bench::cap::run(&corpus, budget)?],
+        other => bail!("unknown scenario {other:?}; known: cap, all"),
+    };
+    for r in results {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    }
+    Ok(())
+}

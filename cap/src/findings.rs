@@ -55,13 +55,7 @@ pub struct Finding {
 impl Finding {
     /// A finding with the code's usual severity and no source position.
     pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding {
-            code,
-            severity: code.severity(),
-            path: path.into(),
-            position: None,
-            message: message.into(),
-        }
+        Finding { code, severity: code.severity(), path: path.into(), position: None, message: message.into() }
     }
 
     /// Whether this finding is an error.

@@ -118,7 +118,10 @@ fn every_alert_in_the_corpus_survives_parse_write_parse() {
             let name = common::rel(&corpus, &file);
             let bytes = std::fs::read(&file).unwrap();
             let Ok(first) = Reader::new().mode(Mode::Lenient).read(&bytes) else {
-                assert_eq!(name, "invalid/google-cap-library/invalid.cap", "only the alert without <scope> has no model");
+                assert_eq!(
+                    name, "invalid/google-cap-library/invalid.cap",
+                    "only the alert without <scope> has no model"
+                );
                 continue;
             };
             let written = cap_alerts::write(&first.alert);

@@ -36,7 +36,10 @@ fn valid_feeds_read_without_feed_errors() {
     );
     let rss = feed("valid/ny_index.rss").unwrap();
     assert_eq!((rss.kind, rss.entries.len()), (FeedKind::Rss, 2));
-    assert!(feed("valid/no_entries.atom").unwrap().entries.is_empty(), "a CAP alert outside an entry is foreign markup");
+    assert!(
+        feed("valid/no_entries.atom").unwrap().entries.is_empty(),
+        "a CAP alert outside an entry is foreign markup"
+    );
 }
 
 fn has(f: &cap_alerts::feed::Feed, code: Code, path: &str) -> bool {
@@ -85,7 +88,10 @@ fn edxl_distributions_carry_their_alerts() {
 
     let invalid = feed("edxl/bushfire_invalid.edxlde").unwrap();
     let all = invalid.all_findings();
-    assert!(all.iter().any(|f| f.code == Code::MissingElement && f.path.starts_with("/EDXLDistribution/contentObject[2]")), "{all:#?}");
+    assert!(
+        all.iter().any(|f| f.code == Code::MissingElement && f.path.starts_with("/EDXLDistribution/contentObject[2]")),
+        "{all:#?}"
+    );
     assert!(all.iter().any(|f| f.code == Code::NotInEnumeration && f.path.ends_with("/urgency")), "{all:#?}");
     assert!(all.iter().any(|f| f.position.is_some_and(|p| p.line == 115)), "positions point into the feed");
 

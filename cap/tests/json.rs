@@ -51,7 +51,11 @@ fn catalogue_is_documented() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cap-findings.md")).unwrap();
     let marker = "<!-- generated: the rest of this file is `tocsin validate --codes` -->\n";
     let generated = &doc[doc.find(marker).unwrap() + marker.len()..];
-    assert_eq!(generated, cap_alerts::catalogue_markdown(), "regenerate docs/cap-findings.md with `tocsin validate --codes`");
+    assert_eq!(
+        generated,
+        cap_alerts::catalogue_markdown(),
+        "regenerate docs/cap-findings.md with `tocsin validate --codes`"
+    );
     let sources = [
         include_str!("../src/read/alert.rs"),
         include_str!("../src/read/info.rs"),

@@ -31,13 +31,20 @@ fn meteoalarm() {
     let emma = "<geocode><valueName>EMMA_ID</valueName><value>SK001</value></geocode>";
     let good = alert(&info("en-GB", "", params, emma), "");
     assert_eq!(codes_of(&good, Profile::MeteoAlarm), Vec::<Code>::new());
-    let no_emma = alert(&info("en-GB", "", params, "<geocode><valueName>NUTS3</valueName><value>SK010</value></geocode>"), "");
+    let no_emma =
+        alert(&info("en-GB", "", params, "<geocode><valueName>NUTS3</valueName><value>SK010</value></geocode>"), "");
     assert_eq!(codes_of(&no_emma, Profile::MeteoAlarm), [Code::MeteoAlarmEmma]);
     let wrong_level = alert(&info("en-GB", "", &params.replace("2; yellow; Moderate", "3; orange; Severe"), emma), "");
     assert_eq!(codes_of(&wrong_level, Profile::MeteoAlarm), [Code::MeteoAlarmSeverity]);
-    let unknown = alert(&info("en-GB", "", &params.replace("2; yellow", "7; purple").replace("1; Wind", "11; Hail"), emma), "");
+    let unknown =
+        alert(&info("en-GB", "", &params.replace("2; yellow", "7; purple").replace("1; Wind", "11; Hail"), emma), "");
     assert_eq!(codes_of(&unknown, Profile::MeteoAlarm), [Code::MeteoAlarmLevel, Code::MeteoAlarmType]);
-    let bare = alert(&info("en-GB", "", "", emma).replace("<language>en-GB</language>", "").replace("<onset>2026-11-23T12:00:00+01:00</onset>", ""), "");
+    let bare = alert(
+        &info("en-GB", "", "", emma)
+            .replace("<language>en-GB</language>", "")
+            .replace("<onset>2026-11-23T12:00:00+01:00</onset>", ""),
+        "",
+    );
     let c = codes_of(&bare, Profile::MeteoAlarm);
     for code in [Code::MeteoAlarmLanguage, Code::MeteoAlarmLevel, Code::MeteoAlarmType, Code::MeteoAlarmExpires] {
         assert!(c.contains(&code), "{code} in {c:?}");
@@ -49,7 +56,8 @@ fn ipaws() {
     let same = "<eventCode><valueName>SAME</valueName><value>HWW</value></eventCode>";
     let params = "<parameter><valueName>EAS-ORG</valueName><value>WXR</value></parameter><parameter><valueName>BLOCKCHANNEL</valueName><value>CMAS</value></parameter><parameter><valueName>CMAMtext</valueName><value>High wind warning</value></parameter>";
     let geo = "<geocode><valueName>SAME</valueName><value>006109</value></geocode>";
-    let good = alert(&info("en-US", same, params, geo), "<code>IPAWSv1.0</code>").replace("<onset>2026-11-23T12:00:00+01:00</onset>", "");
+    let good = alert(&info("en-US", same, params, geo), "<code>IPAWSv1.0</code>")
+        .replace("<onset>2026-11-23T12:00:00+01:00</onset>", "");
     assert_eq!(codes_of(&good, Profile::Ipaws), Vec::<Code>::new());
     let bad = good
         .replace("<code>IPAWSv1.0</code>", "")
@@ -62,7 +70,7 @@ fn ipaws() {
         assert!(c.contains(&code), "{code} in {c:?}");
     }
     assert_eq!(c.iter().filter(|x| **x == Code::IpawsParameter).count(), 2, "EAS-ORG and CMAMtext");
-    let two_infos = good.replace("</info>", "</info>").replace("</alert>", "") + &info("es-US", "", params, geo) + "</alert>";
+    let two_infos = good.replace("</alert>", "") + &info("es-US", "", params, geo) + "</alert>";
     assert!(codes_of(&two_infos, Profile::Ipaws).contains(&Code::IpawsInfosMustMatch));
 }
 
@@ -84,10 +92,16 @@ fn cap_cp() {
 
 #[test]
 fn cap_au() {
-    let list = AuEventList::from_csv("CAP-AU #,TIER I EVENTS,TIER II EVENTS,EVENT CODE\n1,Wind,,wind\n2,Fire,Bushfire,bushFire\n").unwrap();
+    let list = AuEventList::from_csv(
+        "CAP-AU #,TIER I EVENTS,TIER II EVENTS,EVENT CODE\n1,Wind,,wind\n2,Fire,Bushfire,bushFire\n",
+    )
+    .unwrap();
     let ev = "<eventCode><valueName>https://govshare.gov.au/xmlui/handle/10772/6495</valueName><value>wind</value></eventCode>";
-    let geo = format!("{POLY}<geocode><valueName>http://www.iso.org/iso/country_codes.html</valueName><value>AU</value></geocode>");
-    let good = alert(&info("en-AU", ev, "", &geo), "<code>urn:oasis:names:tc:emergency:cap:1.2:profile:CAP-AU:1.0</code>");
+    let geo = format!(
+        "{POLY}<geocode><valueName>http://www.iso.org/iso/country_codes.html</valueName><value>AU</value></geocode>"
+    );
+    let good =
+        alert(&info("en-AU", ev, "", &geo), "<code>urn:oasis:names:tc:emergency:cap:1.2:profile:CAP-AU:1.0</code>");
     assert_eq!(codes_of(&good, Profile::CapAu(Some(list.clone()))), Vec::<Code>::new());
     assert_eq!(codes_of(&good, Profile::CapAu(None)), [Code::CapAuNoEventList]);
     let mismatch = good.replace("<value>wind</value>", "<value>bushFire</value>");
@@ -104,11 +118,21 @@ fn tocsin_authoring() {
     assert_eq!(codes_of(&alert(&two, ""), Profile::Tocsin(known.clone())), Vec::<Code>::new());
     let by_geocode = alert(&info("sk", "", "", geo), "");
     assert_eq!(codes_of(&by_geocode, Profile::Tocsin(known)), Vec::<Code>::new());
-    assert_eq!(codes_of(&by_geocode, Profile::Tocsin(TocsinProfile::default())), [Code::TocsinArea], "an unknown geocode targets nobody");
+    assert_eq!(
+        codes_of(&by_geocode, Profile::Tocsin(TocsinProfile::default())),
+        [Code::TocsinArea],
+        "an unknown geocode targets nobody"
+    );
     let same_language = format!("{}{}", info("sk", "", "", POLY), info("sk", "", "", POLY));
-    assert_eq!(codes_of(&alert(&same_language, ""), Profile::Tocsin(TocsinProfile::default())), [Code::TocsinOneInfoPerLanguage]);
+    assert_eq!(
+        codes_of(&alert(&same_language, ""), Profile::Tocsin(TocsinProfile::default())),
+        [Code::TocsinOneInfoPerLanguage]
+    );
     let differ = format!("{}{}", info("sk", "", "", POLY), info("en", "", "", POLY).replace("Moderate", "Severe"));
-    assert_eq!(codes_of(&alert(&differ, ""), Profile::Tocsin(TocsinProfile::default())), [Code::TocsinTranslationsDiffer]);
+    assert_eq!(
+        codes_of(&alert(&differ, ""), Profile::Tocsin(TocsinProfile::default())),
+        [Code::TocsinTranslationsDiffer]
+    );
     let sloppy = info("sk", "", "", POLY)
         .replace("<expires>2026-11-23T20:00:00+01:00</expires>", "")
         .replace("<headline>Wind</headline>", "")

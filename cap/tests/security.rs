@@ -92,7 +92,10 @@ fn a_polygon_built_to_exhaust_the_crossing_check_is_reported_not_checked_forever
     pts.push("85,179".into());
     pts.push("-5,179".into());
     pts.push(pts[0].clone());
-    let xml = format!("{HEAD}<info><category>Met</category><event>e</event><urgency>Past</urgency><severity>Minor</severity><certainty>Observed</certainty><area><areaDesc>a</areaDesc><polygon>{}</polygon></area></info></alert>", pts.join(" "));
+    let xml = format!(
+        "{HEAD}<info><category>Met</category><event>e</event><urgency>Past</urgency><severity>Minor</severity><certainty>Observed</certainty><area><areaDesc>a</areaDesc><polygon>{}</polygon></area></info></alert>",
+        pts.join(" ")
+    );
     assert!(xml.len() < 1024 * 1024);
     let report = Reader::new().check(xml.as_bytes());
     let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();

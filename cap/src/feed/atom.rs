@@ -16,7 +16,8 @@ fn is_atom(e: &Elem<'_>) -> bool {
 }
 
 pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal> {
-    let mut feed = Feed { kind: FeedKind::Atom, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
+    let mut feed =
+        Feed { kind: FeedKind::Atom, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
     let mut updated_at = root.start;
     while let Next::Child(e) = next(ctx, "/feed")? {
         if !is_atom(&e) {
@@ -37,7 +38,12 @@ pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal
             }
             name if FEED_ELEMENTS.contains(&name) => ctx.cur.skip(&e)?,
             name => {
-                ctx.report(Code::FeedUnexpectedElement, &format!("/feed/{name}"), e.start, format!("<{name}> is not an Atom feed element"));
+                ctx.report(
+                    Code::FeedUnexpectedElement,
+                    &format!("/feed/{name}"),
+                    e.start,
+                    format!("<{name}> is not an Atom feed element"),
+                );
                 ctx.cur.skip(&e)?;
             }
         }
@@ -52,10 +58,15 @@ pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal
     }
     let mut seen = HashSet::new();
     for (i, e) in feed.entries.iter().enumerate() {
-        if let Some(id) = &e.id {
-            if !seen.insert(id.clone()) {
-                ctx.report(Code::DuplicateEntryId, &format!("/feed/entry[{}]/id", i + 1), root.start, format!("the entry id {id} is used twice"));
-            }
+        if let Some(id) = &e.id
+            && !seen.insert(id.clone())
+        {
+            ctx.report(
+                Code::DuplicateEntryId,
+                &format!("/feed/entry[{}]/id", i + 1),
+                root.start,
+                format!("the entry id {id} is used twice"),
+            );
         }
     }
     Ok(feed)
@@ -65,7 +76,9 @@ pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal
 pub(super) fn next<'a>(ctx: &mut FeedCtx<'a>, path: &str) -> Result<Next<'a>, Fatal> {
     loop {
         match ctx.cur.next_child()? {
-            Next::StrayText(at) => ctx.report(Code::TextNotAllowed, path, at, "character data where only elements belong"),
+            Next::StrayText(at) => {
+                ctx.report(Code::TextNotAllowed, path, at, "character data where only elements belong")
+            }
             other => return Ok(other),
         }
     }
@@ -85,7 +98,12 @@ fn read_entry(ctx: &mut FeedCtx<'_>, entry: &Elem<'_>, path: &str) -> Result<Ent
             "updated" => {
                 let u = ctx.cur.text()?.0.trim().to_owned();
                 if !is_rfc3339(&u) {
-                    ctx.report(Code::FeedDateInvalid, &format!("{path}/updated"), c.start, "<updated> is not an RFC 3339 date-time");
+                    ctx.report(
+                        Code::FeedDateInvalid,
+                        &format!("{path}/updated"),
+                        c.start,
+                        "<updated> is not an RFC 3339 date-time",
+                    );
                 }
                 e.updated = Some(u);
             }
@@ -101,7 +119,12 @@ fn read_entry(ctx: &mut FeedCtx<'_>, entry: &Elem<'_>, path: &str) -> Result<Ent
             }
             name if ENTRY_ELEMENTS.contains(&name) => ctx.cur.skip(&c)?,
             name => {
-                ctx.report(Code::FeedUnexpectedElement, &format!("{path}/{name}"), c.start, format!("<{name}> is not an Atom entry element"));
+                ctx.report(
+                    Code::FeedUnexpectedElement,
+                    &format!("{path}/{name}"),
+                    c.start,
+                    format!("<{name}> is not an Atom entry element"),
+                );
                 ctx.cur.skip(&c)?;
             }
         }
@@ -113,7 +136,12 @@ fn read_entry(ctx: &mut FeedCtx<'_>, entry: &Elem<'_>, path: &str) -> Result<Ent
     }
     e.cap_link = content_src.or_else(|| cap_link(&e.links));
     if e.cap_link.is_none() && e.alerts.is_empty() {
-        ctx.report(Code::EntryWithoutCap, path, entry.start, "the entry has no link to a CAP message and no CAP message as content");
+        ctx.report(
+            Code::EntryWithoutCap,
+            path,
+            entry.start,
+            "the entry has no link to a CAP message and no CAP message as content",
+        );
     }
     Ok(e)
 }
@@ -141,14 +169,17 @@ fn cap_link(links: &[Link]) -> Option<String> {
     if let Some(l) = links.iter().find(|l| l.media_type.as_deref().is_some_and(|t| CAP_TYPES.contains(&t))) {
         return Some(l.href.clone());
     }
-    let alternates: Vec<&Link> =
-        links.iter().filter(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).collect();
+    let alternates: Vec<&Link> = links.iter().filter(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).collect();
     if let [only] = alternates[..] {
         return Some(only.href.clone());
     }
     let plain: Vec<&Link> = links
         .iter()
-        .filter(|l| !l.media_type.as_deref().is_some_and(|t| t.starts_with("image/") || t.starts_with("audio/") || t.starts_with("video/")))
+        .filter(|l| {
+            !l.media_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("image/") || t.starts_with("audio/") || t.starts_with("video/"))
+        })
         .collect();
     match plain[..] {
         [only] => Some(only.href.clone()),

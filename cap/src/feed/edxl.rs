@@ -6,7 +6,12 @@ use crate::codes::Code;
 use crate::read::cursor::{Elem, Fatal, Next, Ns};
 
 const REQUIRED: &[&str] = &[
-    "distributionID", "senderID", "dateTimeSent", "distributionStatus", "distributionType", "combinedConfidentiality",
+    "distributionID",
+    "senderID",
+    "dateTimeSent",
+    "distributionStatus",
+    "distributionType",
+    "combinedConfidentiality",
 ];
 
 fn is_edxl(e: &Elem<'_>) -> bool {
@@ -14,7 +19,8 @@ fn is_edxl(e: &Elem<'_>) -> bool {
 }
 
 pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal> {
-    let mut feed = Feed { kind: FeedKind::Edxl, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
+    let mut feed =
+        Feed { kind: FeedKind::Edxl, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
     let mut present = Vec::new();
     while let Next::Child(c) = next(ctx, "/EDXLDistribution")? {
         if !is_edxl(&c) {
@@ -34,7 +40,12 @@ pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal
         }
     }
     for name in REQUIRED.iter().filter(|n| !present.iter().any(|p| p == *n)) {
-        ctx.report(Code::FeedMissingElement, "/EDXLDistribution", root.start, format!("<EDXLDistribution> requires <{name}>"));
+        ctx.report(
+            Code::FeedMissingElement,
+            "/EDXLDistribution",
+            root.start,
+            format!("<EDXLDistribution> requires <{name}>"),
+        );
     }
     if feed.entries.is_empty() {
         ctx.report(Code::EdxlWithoutCap, "/EDXLDistribution", root.start, "the distribution has no <contentObject>");
@@ -42,7 +53,13 @@ pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal
     Ok(feed)
 }
 
-fn content_object(ctx: &mut FeedCtx<'_>, obj: &Elem<'_>, path: &str, n: usize, dist: Option<&str>) -> Result<Entry, Fatal> {
+fn content_object(
+    ctx: &mut FeedCtx<'_>,
+    obj: &Elem<'_>,
+    path: &str,
+    n: usize,
+    dist: Option<&str>,
+) -> Result<Entry, Fatal> {
     let mut e = Entry {
         id: dist.map(|d| format!("{d}#{n}")),
         title: None,

@@ -12,9 +12,9 @@ use serde::Serialize;
 use crate::codes::Code;
 use crate::document::{Reader, Report};
 use crate::findings::Finding;
+use crate::read::ReadOptions;
 use crate::read::cursor::{Cursor, Ns};
 use crate::read::lines::LineIndex;
-use crate::read::ReadOptions;
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const EDXL_NS: &str = "urn:oasis:names:tc:emergency:EDXL:DE:1.0";
@@ -124,7 +124,13 @@ pub fn read_feed(bytes: &[u8], options: &ReadOptions) -> Result<Feed, Finding> {
         (Ns::Other(ns), "EDXLDistribution") if ns == EDXL_NS => FeedKind::Edxl,
         (_, local) => {
             return Err(located(
-                Finding::new(Code::NotAFeed, "/", format!("the root element <{local}> is not an Atom <feed>, an RSS <rss> or an EDXL-DE <EDXLDistribution>")),
+                Finding::new(
+                    Code::NotAFeed,
+                    "/",
+                    format!(
+                        "the root element <{local}> is not an Atom <feed>, an RSS <rss> or an EDXL-DE <EDXLDistribution>"
+                    ),
+                ),
                 root.start,
             ));
         }
@@ -134,8 +140,10 @@ pub fn read_feed(bytes: &[u8], options: &ReadOptions) -> Result<Feed, Finding> {
         FeedKind::Rss => rss::read(&mut ctx, &root),
         FeedKind::Edxl => edxl::read(&mut ctx, &root),
     };
-    let mut feed = result.and_then(|f| ctx.cur.finish().map(|()| f)).map_err(|f| located(f, ctx.cur.failure_offset()))?;
+    let mut feed =
+        result.and_then(|f| ctx.cur.finish().map(|()| f)).map_err(|f| located(f, ctx.cur.failure_offset()))?;
     feed.findings.splice(0..0, ctx.findings);
+    feed.findings.sort_by_key(|f| f.position.map_or((u32::MAX, u32::MAX), |p| (p.line, p.column)));
     Ok(feed)
 }
 

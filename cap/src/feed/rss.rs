@@ -6,7 +6,8 @@ use crate::codes::Code;
 use crate::read::cursor::{Elem, Fatal, Next, Ns};
 
 pub(super) fn read(ctx: &mut FeedCtx<'_>, root: &Elem<'_>) -> Result<Feed, Fatal> {
-    let mut feed = Feed { kind: FeedKind::Rss, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
+    let mut feed =
+        Feed { kind: FeedKind::Rss, id: None, title: None, updated: None, entries: Vec::new(), findings: Vec::new() };
     let mut channel = false;
     while let Next::Child(c) = next(ctx, "/rss")? {
         if c.ns == Ns::None && c.local == "channel" && !channel {
@@ -47,7 +48,9 @@ fn read_channel(ctx: &mut FeedCtx<'_>, channel: &Elem<'_>, feed: &mut Feed) -> R
             _ => ctx.cur.skip(&c)?,
         }
     }
-    for (name, missing) in [("title", feed.title.is_none()), ("link", feed.id.is_none()), ("description", description.is_none())] {
+    for (name, missing) in
+        [("title", feed.title.is_none()), ("link", feed.id.is_none()), ("description", description.is_none())]
+    {
         if missing {
             ctx.report(Code::FeedMissingElement, "/rss/channel", channel.start, format!("<channel> requires <{name}>"));
         }

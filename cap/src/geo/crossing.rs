@@ -30,12 +30,8 @@ const WORK_LIMIT: u64 = 20_000_000;
 pub fn find_crossing(ring: &[Point]) -> Crossing {
     // Zero-length edges (a repeated point) are left out; neighbours are then counted among the
     // edges that remain, so the edges on either side of a repeated point are neighbours.
-    let kept: Vec<(usize, Point, Point)> = ring
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| w[0] != w[1])
-        .map(|(i, w)| (i, w[0], w[1]))
-        .collect();
+    let kept: Vec<(usize, Point, Point)> =
+        ring.windows(2).enumerate().filter(|(_, w)| w[0] != w[1]).map(|(i, w)| (i, w[0], w[1])).collect();
     let n_edges = kept.len();
     let edges: Vec<(usize, Point, Point)> = kept.iter().enumerate().map(|(k, e)| (k, e.1, e.2)).collect();
     let mut order: Vec<usize> = (0..edges.len()).collect();

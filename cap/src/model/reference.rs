@@ -25,9 +25,7 @@ impl Reference {
     pub fn parse(triple: &str) -> Result<(Self, Option<Deviation>), InvalidValue> {
         let parts: Vec<&str> = triple.split(',').collect();
         let [sender, identifier, sent] = parts[..] else {
-            return Err(InvalidValue(format!(
-                "{triple:?} is not a sender,identifier,sent triple"
-            )));
+            return Err(InvalidValue(format!("{triple:?} is not a sender,identifier,sent triple")));
         };
         let sender = Sender::parse(sender).map_err(|e| InvalidValue(format!("sender in {triple:?}: {e}")))?;
         let identifier =
@@ -85,13 +83,7 @@ pub fn split_group(text: &str) -> Result<Vec<String>, InvalidValue> {
 pub fn join_group(items: &[String]) -> String {
     items
         .iter()
-        .map(|i| {
-            if i.is_empty() || i.chars().any(char::is_whitespace) {
-                format!("\"{i}\"")
-            } else {
-                i.clone()
-            }
-        })
+        .map(|i| if i.is_empty() || i.chars().any(char::is_whitespace) { format!("\"{i}\"") } else { i.clone() })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -105,14 +97,9 @@ mod tests {
         let (r, d) = Reference::parse("hsas@dhs.gov,123,2003-04-02T14:39:01-05:00").unwrap();
         assert_eq!(r.to_string(), "hsas@dhs.gov,123,2003-04-02T14:39:01-05:00");
         assert_eq!(d, None);
-        for bad in [
-            "",
-            "a,b",
-            "a,b,c,d",
-            "a,b,2003-04-02",
-            ",b,2003-04-02T14:39:01-05:00",
-            "a,,2003-04-02T14:39:01-05:00",
-        ] {
+        for bad in
+            ["", "a,b", "a,b,c,d", "a,b,2003-04-02", ",b,2003-04-02T14:39:01-05:00", "a,,2003-04-02T14:39:01-05:00"]
+        {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
     }

@@ -141,9 +141,7 @@ impl PartialOrd for CapDateTime {
 impl Ord for CapDateTime {
     /// Orders by instant, then by offset so that the order agrees with equality.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0
-            .cmp(&other.0)
-            .then_with(|| self.0.offset().local_minus_utc().cmp(&other.0.offset().local_minus_utc()))
+        self.0.cmp(&other.0).then_with(|| self.0.offset().local_minus_utc().cmp(&other.0.offset().local_minus_utc()))
     }
 }
 

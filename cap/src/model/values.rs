@@ -65,9 +65,7 @@ fn check_identifier_text(s: &str) -> Result<(), InvalidValue> {
         return Err(InvalidValue("must not be empty".into()));
     }
     match s.chars().find(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&')) {
-        Some(c) => Err(InvalidValue(format!(
-            "{s:?} contains {c:?}; spaces, commas, < and & are not allowed"
-        ))),
+        Some(c) => Err(InvalidValue(format!("{s:?} contains {c:?}; spaces, commas, < and & are not allowed"))),
         None => Ok(()),
     }
 }
@@ -97,9 +95,7 @@ fn check_language(s: &str) -> Result<(), InvalidValue> {
     if well_formed {
         Ok(())
     } else {
-        Err(InvalidValue(format!(
-            "{s:?} is not an RFC 3066 language tag such as en-US, sk or uk-UA"
-        )))
+        Err(InvalidValue(format!("{s:?} is not an RFC 3066 language tag such as en-US, sk or uk-UA")))
     }
 }
 
@@ -133,9 +129,7 @@ fn check_absolute_uri(s: &str) -> Result<(), InvalidValue> {
     if is_absolute_uri(s) {
         Ok(())
     } else {
-        Err(InvalidValue(format!(
-            "{s:?} is not a full, absolute URI such as https://example.org/alerts/123"
-        )))
+        Err(InvalidValue(format!("{s:?} is not a full, absolute URI such as https://example.org/alerts/123")))
     }
 }
 
@@ -145,25 +139,19 @@ text_newtype!(
     check_absolute_uri
 );
 
-const MIME_TOP_LEVEL: &[&str] = &[
-    "application", "audio", "example", "font", "image", "message", "model", "multipart", "text", "video",
-];
+const MIME_TOP_LEVEL: &[&str] =
+    &["application", "audio", "example", "font", "image", "message", "model", "multipart", "text", "video"];
 
 fn check_mime_type(s: &str) -> Result<(), InvalidValue> {
-    let token = |t: &str| {
-        !t.is_empty()
-            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-    };
+    let token = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
     let essence = s.split(';').next().unwrap_or_default().trim();
-    let ok = essence.split_once('/').is_some_and(|(ty, sub)| {
-        token(ty) && token(sub) && MIME_TOP_LEVEL.contains(&ty.to_ascii_lowercase().as_str())
-    });
+    let ok = essence
+        .split_once('/')
+        .is_some_and(|(ty, sub)| token(ty) && token(sub) && MIME_TOP_LEVEL.contains(&ty.to_ascii_lowercase().as_str()));
     if ok {
         Ok(())
     } else {
-        Err(InvalidValue(format!(
-            "{s:?} is not a MIME type/subtype such as image/png or audio/mpeg (RFC 2046)"
-        )))
+        Err(InvalidValue(format!("{s:?} is not a MIME type/subtype such as image/png or audio/mpeg (RFC 2046)")))
     }
 }
 
@@ -177,9 +165,7 @@ fn check_digest(s: &str) -> Result<(), InvalidValue> {
     if matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(InvalidValue(format!(
-            "{s:?} is not a SHA-1 digest: 40 hexadecimal digits"
-        )))
+        Err(InvalidValue(format!("{s:?} is not a SHA-1 digest: 40 hexadecimal digits")))
     }
 }
 
@@ -201,9 +187,9 @@ fn check_base64(s: &str) -> Result<(), InvalidValue> {
 }
 
 fn decode_base64(s: &str) -> Result<Vec<u8>, InvalidValue> {
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
+        .decode(&compact)
         .map_err(|e| InvalidValue(format!("not base-64 data: {e}")))
 }
 

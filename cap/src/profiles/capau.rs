@@ -107,21 +107,37 @@ pub(super) fn check(a: &Alert, list: Option<&AuEventList>, out: &mut Vec<Finding
     }
     let categories_agree = infos_agree(a, |i| i.categories.iter().map(|c| c.as_str()).collect());
     if !categories_agree || !infos_agree(a, event_code_set) {
-        out.push(f(Code::CapAuInfosMustMatch, "/alert".into(), "all <info> blocks must carry the same <category> and <eventCode> values".into()));
+        out.push(f(
+            Code::CapAuInfosMustMatch,
+            "/alert".into(),
+            "all <info> blocks must carry the same <category> and <eventCode> values".into(),
+        ));
     }
     if !a.sender.as_str().contains('@') {
-        out.push(f(Code::CapAuSenderEmail, "/alert/sender".into(), format!("<sender> {} is not an email-style address", a.sender)));
+        out.push(f(
+            Code::CapAuSenderEmail,
+            "/alert/sender".into(),
+            format!("<sender> {} is not an email-style address", a.sender),
+        ));
     }
     if a.status == Status::Test {
         out.push(f(Code::CapAuTest, "/alert/status".into(), "status Test messages will not be broadcast".into()));
     }
     if list.is_none() {
-        out.push(f(Code::CapAuNoEventList, "/alert".into(), "no AUeventLIST was given; event codes were not checked against it".into()));
+        out.push(f(
+            Code::CapAuNoEventList,
+            "/alert".into(),
+            "no AUeventLIST was given; event codes were not checked against it".into(),
+        ));
     }
     event_codes(a, list, out);
     for (path, info) in infos(a) {
         if a.msg_type == MsgType::Cancel && info.effective.is_some() {
-            out.push(f(Code::CapAuCancelEffective, format!("{path}/effective"), "<effective> is not used with msgType Cancel".into()));
+            out.push(f(
+                Code::CapAuCancelEffective,
+                format!("{path}/effective"),
+                "<effective> is not used with msgType Cancel".into(),
+            ));
         }
         if info.areas.is_empty() {
             out.push(f(Code::CapAuAreaRequired, format!("{path}/area"), "at least one <area> is required".into()));
@@ -132,7 +148,11 @@ pub(super) fn check(a: &Alert, list: Option<&AuEventList>, out: &mut Vec<Finding
         }
         for (j, area) in info.areas.iter().enumerate() {
             if !area.geocodes.iter().any(|g| GEOCODES.contains(&g.value_name.as_str())) {
-                out.push(f(Code::CapAuGeocode, format!("{path}/area[{}]", j + 1), format!("a <geocode> from a recognised gazetteer is recommended: {}", GEOCODES.join(", "))));
+                out.push(f(
+                    Code::CapAuGeocode,
+                    format!("{path}/area[{}]", j + 1),
+                    format!("a <geocode> from a recognised gazetteer is recommended: {}", GEOCODES.join(", ")),
+                ));
             }
         }
         if !info.areas.is_empty() && !info.areas.iter().any(|a| a.has_shape()) {
@@ -161,7 +181,11 @@ fn event_codes(a: &Alert, list: Option<&AuEventList>, out: &mut Vec<Finding>) {
         let codes: Vec<&str> =
             info.event_codes.iter().filter(|c| c.value_name == EVENT_LIST).map(|c| c.value.as_str()).collect();
         let Some(&code) = codes.first() else {
-            out.push(Finding::new(Code::CapAuEventCode, format!("{path}/eventCode"), format!("an <eventCode> with valueName {EVENT_LIST} is required")));
+            out.push(Finding::new(
+                Code::CapAuEventCode,
+                format!("{path}/eventCode"),
+                format!("an <eventCode> with valueName {EVENT_LIST} is required"),
+            ));
             continue;
         };
         match authorised {
@@ -175,7 +199,11 @@ fn event_codes(a: &Alert, list: Option<&AuEventList>, out: &mut Vec<Finding>) {
         }
         let Some(list) = list else { continue };
         match list.names(code) {
-            None => out.push(Finding::new(Code::CapAuUnknownEvent, format!("{path}/eventCode"), format!("{code:?} is not in AUeventLIST 1.0"))),
+            None => out.push(Finding::new(
+                Code::CapAuUnknownEvent,
+                format!("{path}/eventCode"),
+                format!("{code:?} is not in AUeventLIST 1.0"),
+            )),
             Some(names) if !names.iter().any(|n| n.eq_ignore_ascii_case(info.event.trim())) => out.push(Finding::new(
                 Code::CapAuEventMismatch,
                 format!("{path}/event"),

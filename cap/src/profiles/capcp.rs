@@ -11,13 +11,21 @@ const LOCATION_PREFIX: &str = "profile:CAP-CP:Location";
 
 pub(super) fn check(a: &Alert, out: &mut Vec<Finding>) {
     if !a.codes.iter().any(|c| c.trim().starts_with(CODE_PREFIX)) {
-        out.push(Finding::new(Code::CapCpCode, "/alert", "a <code> naming the profile (profile:CAP-CP:0.4) is required"));
+        out.push(Finding::new(
+            Code::CapCpCode,
+            "/alert",
+            "a <code> naming the profile (profile:CAP-CP:0.4) is required",
+        ));
     }
     if carries_info(a) && a.infos.is_empty() {
         out.push(Finding::new(Code::CapCpInfoRequired, "/alert", "at least one <info> is required"));
     }
     if !infos_agree(a, event_code_set) {
-        out.push(Finding::new(Code::CapCpEventCodesMatch, "/alert", "all <info> blocks must carry the same <eventCode> values"));
+        out.push(Finding::new(
+            Code::CapCpEventCodesMatch,
+            "/alert",
+            "all <info> blocks must carry the same <eventCode> values",
+        ));
     }
     for (path, info) in infos(a) {
         if !info.event_codes.iter().any(|c| c.value_name.starts_with(EVENT_PREFIX)) {
@@ -41,16 +49,28 @@ pub(super) fn check(a: &Alert, out: &mut Vec<Finding>) {
         }
         let missing = missing_recommended(info);
         if !missing.is_empty() {
-            out.push(Finding::new(Code::CapCpRecommended, path.clone(), format!("strongly recommended: {}", missing.join(", "))));
+            out.push(Finding::new(
+                Code::CapCpRecommended,
+                path.clone(),
+                format!("strongly recommended: {}", missing.join(", ")),
+            ));
         }
         if !info.areas.is_empty() && !info.areas.iter().any(|a| a.has_shape()) {
-            out.push(Finding::new(Code::CapCpGeometry, format!("{path}/area[1]"), "a <polygon> or <circle> is encouraged"));
+            out.push(Finding::new(
+                Code::CapCpGeometry,
+                format!("{path}/area[1]"),
+                "a <polygon> or <circle> is encouraged",
+            ));
         }
     }
     let langs: Vec<&str> = a.infos.iter().map(|i| i.language_or_default()).collect();
     let english = langs.iter().any(|l| l.eq_ignore_ascii_case("en-CA") || l.eq_ignore_ascii_case("en-US"));
     let french = langs.iter().any(|l| l.eq_ignore_ascii_case("fr-CA"));
-    if !a.infos.is_empty() && !(english && french) {
-        out.push(Finding::new(Code::CapCpLanguages, "/alert", "info blocks in English (en-CA) and French (fr-CA) are recommended"));
+    if !(a.infos.is_empty() || english && french) {
+        out.push(Finding::new(
+            Code::CapCpLanguages,
+            "/alert",
+            "info blocks in English (en-CA) and French (fr-CA) are recommended",
+        ));
     }
 }

@@ -15,7 +15,11 @@ pub(super) fn check(a: &Alert, out: &mut Vec<Finding>) {
     }
     local_time(&a.sent, "/alert/sent", out);
     if a.infos.is_empty() && matches!(a.msg_type, MsgType::Alert | MsgType::Update) {
-        out.push(Finding::new(Code::IpawsInfoRequired, "/alert", format!("an {} requires at least one <info>", a.msg_type)));
+        out.push(Finding::new(
+            Code::IpawsInfoRequired,
+            "/alert",
+            format!("an {} requires at least one <info>", a.msg_type),
+        ));
     }
     let categories_agree = infos_agree(a, |i| i.categories.iter().map(|c| c.as_str()).collect());
     if !categories_agree || !infos_agree(a, event_code_set) {
@@ -65,7 +69,11 @@ fn check_info(info: &Info, path: &str, out: &mut Vec<Finding>) {
     }
     for (name, v) in [("description", &info.description), ("instruction", &info.instruction)] {
         if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            out.push(Finding::new(Code::IpawsRecommended, format!("{path}/{name}"), format!("<{name}> is recommended")));
+            out.push(Finding::new(
+                Code::IpawsRecommended,
+                format!("{path}/{name}"),
+                format!("<{name}> is recommended"),
+            ));
         }
     }
     for (j, area) in info.areas.iter().enumerate() {

@@ -61,13 +61,23 @@ fn parts(v: &str) -> Vec<&str> {
 fn level(value: Option<&str>, severity: Severity, path: &str, out: &mut Vec<Finding>) {
     let allowed = "\"1; green; Minor\", \"2; yellow; Moderate\", \"3; orange; Severe\", \"4; red; Extreme\"";
     let Some(v) = value else {
-        out.push(Finding::new(Code::MeteoAlarmLevel, format!("{path}/parameter"), format!("the parameter awareness_level is required: one of {allowed}")));
+        out.push(Finding::new(
+            Code::MeteoAlarmLevel,
+            format!("{path}/parameter"),
+            format!("the parameter awareness_level is required: one of {allowed}"),
+        ));
         return;
     };
     let p = parts(v);
-    let known = LEVELS.iter().find(|(n, colour, _)| p.first() == Some(n) && p.get(1).is_some_and(|c| c.eq_ignore_ascii_case(colour)));
+    let known = LEVELS
+        .iter()
+        .find(|(n, colour, _)| p.first() == Some(n) && p.get(1).is_some_and(|c| c.eq_ignore_ascii_case(colour)));
     match known {
-        None => out.push(Finding::new(Code::MeteoAlarmLevel, format!("{path}/parameter"), format!("awareness_level {v:?} is not one of {allowed}"))),
+        None => out.push(Finding::new(
+            Code::MeteoAlarmLevel,
+            format!("{path}/parameter"),
+            format!("awareness_level {v:?} is not one of {allowed}"),
+        )),
         Some((_, _, s)) if *s != severity => out.push(Finding::new(
             Code::MeteoAlarmSeverity,
             format!("{path}/severity"),
@@ -79,12 +89,20 @@ fn level(value: Option<&str>, severity: Severity, path: &str, out: &mut Vec<Find
 
 fn kind(value: Option<&str>, path: &str, out: &mut Vec<Finding>) {
     let Some(v) = value else {
-        out.push(Finding::new(Code::MeteoAlarmType, format!("{path}/parameter"), "the parameter awareness_type is required, for example \"1; Wind\""));
+        out.push(Finding::new(
+            Code::MeteoAlarmType,
+            format!("{path}/parameter"),
+            "the parameter awareness_type is required, for example \"1; Wind\"",
+        ));
         return;
     };
     let p = parts(v);
     if !TYPES.iter().any(|(n, _)| p.first() == Some(n)) {
         let known: Vec<String> = TYPES.iter().map(|(n, l)| format!("{n}; {l}")).collect();
-        out.push(Finding::new(Code::MeteoAlarmType, format!("{path}/parameter"), format!("awareness_type {v:?} is not one of: {}", known.join(", "))));
+        out.push(Finding::new(
+            Code::MeteoAlarmType,
+            format!("{path}/parameter"),
+            format!("awareness_type {v:?} is not one of: {}", known.join(", ")),
+        ));
     }
 }

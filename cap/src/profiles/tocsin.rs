@@ -23,20 +23,25 @@ impl TocsinProfile {
 
     fn targetable(&self, area: &Area) -> bool {
         area.has_shape()
-            || area
-                .geocodes
-                .iter()
-                .any(|g| self.known_geocodes.contains(&(g.value_name.clone(), g.value.clone())))
+            || area.geocodes.iter().any(|g| self.known_geocodes.contains(&(g.value_name.clone(), g.value.clone())))
     }
 
     pub(super) fn check(&self, a: &Alert, out: &mut Vec<Finding>) {
         if a.infos.is_empty() && matches!(a.msg_type, MsgType::Alert | MsgType::Update) {
-            out.push(Finding::new(Code::TocsinInfoRequired, "/alert", format!("an {} must have at least one <info>", a.msg_type)));
+            out.push(Finding::new(
+                Code::TocsinInfoRequired,
+                "/alert",
+                format!("an {} must have at least one <info>", a.msg_type),
+            ));
         }
         let mut languages = HashSet::new();
         for (path, info) in infos(a) {
             match &info.language {
-                None => out.push(Finding::new(Code::TocsinOneInfoPerLanguage, format!("{path}/language"), "<language> must be given")),
+                None => out.push(Finding::new(
+                    Code::TocsinOneInfoPerLanguage,
+                    format!("{path}/language"),
+                    "<language> must be given",
+                )),
                 Some(l) if !languages.insert(l.as_str().to_ascii_lowercase()) => out.push(Finding::new(
                     Code::TocsinOneInfoPerLanguage,
                     format!("{path}/language"),
@@ -68,7 +73,11 @@ impl TocsinProfile {
             out.push(Finding::new(Code::TocsinHeadline, format!("{path}/headline"), "<headline> must be given"));
         }
         if info.instruction.as_deref().is_none_or(|h| h.trim().is_empty()) {
-            out.push(Finding::new(Code::TocsinInstruction, format!("{path}/instruction"), "<instruction> should tell residents what to do"));
+            out.push(Finding::new(
+                Code::TocsinInstruction,
+                format!("{path}/instruction"),
+                "<instruction> should tell residents what to do",
+            ));
         }
         if !info.areas.iter().any(|a| self.targetable(a)) {
             out.push(Finding::new(
@@ -97,7 +106,10 @@ fn differences(a: &Info, b: &Info) -> Vec<&'static str> {
         d.push("effective, onset or expires");
     }
     let same_areas = a.areas.len() == b.areas.len()
-        && a.areas.iter().zip(&b.areas).all(|(x, y)| (&x.polygons, &x.circles, &x.geocodes) == (&y.polygons, &y.circles, &y.geocodes));
+        && a.areas
+            .iter()
+            .zip(&b.areas)
+            .all(|(x, y)| (&x.polygons, &x.circles, &x.geocodes) == (&y.polygons, &y.circles, &y.geocodes));
     if !same_areas {
         d.push("area");
     }

@@ -5,9 +5,7 @@ use super::sequence::{Parent, SIGNATURE};
 use super::walker::Walker;
 use super::{CapVersion, info};
 use crate::codes::Code;
-use crate::model::{
-    Alert, Identifier, Info, MsgType, Reference, Scope, Sender, Signature, Status, split_group,
-};
+use crate::model::{Alert, Identifier, Info, MsgType, Reference, Scope, Sender, Signature, Status, split_group};
 
 /// The parts of an alert as they are read; the alert exists only if the required ones did.
 #[derive(Default)]
@@ -126,7 +124,12 @@ fn group(w: &mut Walker<'_>, path: &str, at: usize) -> Result<Vec<String>, Fatal
 fn references(w: &mut Walker<'_>, path: &str, at: usize) -> Result<Vec<Reference>, Fatal> {
     let t = w.text(path)?;
     if t.trim().is_empty() {
-        w.report(Code::EmptyReferences, path, at, "<references> is empty; name each earlier message as sender,identifier,sent or leave the element out");
+        w.report(
+            Code::EmptyReferences,
+            path,
+            at,
+            "<references> is empty; name each earlier message as sender,identifier,sent or leave the element out",
+        );
         return Ok(Vec::new());
     }
     let mut refs = Vec::new();

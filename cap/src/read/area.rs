@@ -38,7 +38,11 @@ pub(crate) fn read_resource(w: &mut Walker<'_>, elem: &Elem<'_>, path: &str) -> 
         Ok(())
     })?;
     if !mime_present && w.version != super::CapVersion::V1_2 {
-        w.upgraded("CAP-U009", &format!("{path}/mimeType"), "<mimeType> was absent (optional before CAP 1.2); application/octet-stream assumed");
+        w.upgraded(
+            "CAP-U009",
+            &format!("{path}/mimeType"),
+            "<mimeType> was absent (optional before CAP 1.2); application/octet-stream assumed",
+        );
         mime = MimeType::parse("application/octet-stream").ok();
     }
     let (Some(resource_desc), Some(mime_type)) = (desc, mime) else {

@@ -98,7 +98,7 @@ impl<'a> Cursor<'a> {
 
     /// Where reading stopped: the position of the XML error, or of the last event read.
     pub(crate) fn failure_offset(&self) -> usize {
-        self.failed_at.unwrap_or_else(|| self.last_event)
+        self.failed_at.unwrap_or(self.last_event)
     }
 
     /// Reads up to the root element; the prolog may hold a declaration, comments, processing
@@ -277,7 +277,9 @@ fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, Fatal> {
             return Err(Finding::new(
                 Code::UndefinedEntity,
                 "/",
-                format!("the entity reference &{name}; is refused: only &lt; &gt; &amp; &apos; &quot; and character references are allowed"),
+                format!(
+                    "the entity reference &{name}; is refused: only &lt; &gt; &amp; &apos; &quot; and character references are allowed"
+                ),
             ));
         }
     };

@@ -5,9 +5,7 @@ use super::sequence::Parent;
 use super::walker::Walker;
 use super::{CapVersion, area};
 use crate::codes::Code;
-use crate::model::{
-    AbsoluteUri, Category, Certainty, Info, Language, NamedValue, Severity, Urgency,
-};
+use crate::model::{AbsoluteUri, Category, Certainty, Info, Language, NamedValue, Severity, Urgency};
 
 /// Reads the info whose start tag was just read. `None` when `event` is missing.
 pub(crate) fn read_info(w: &mut Walker<'_>, elem: &Elem<'_>, path: &str, model: &str) -> Result<Option<Info>, Fatal> {

@@ -19,7 +19,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-
 use crate::codes::Code;
 use crate::findings::{Finding, Position};
 use crate::model::Alert;
@@ -117,8 +116,8 @@ impl Parsed {
     /// Gives a finding made on the model the source path and position of its element (or of
     /// its nearest ancestor that has one).
     pub(crate) fn locate(&self, f: &mut Finding) {
-        let mapped = ancestors(&f.path)
-            .find_map(|p| self.source_paths.get(p).map(|s| format!("{s}{}", &f.path[p.len()..])));
+        let mapped =
+            ancestors(&f.path).find_map(|p| self.source_paths.get(p).map(|s| format!("{s}{}", &f.path[p.len()..])));
         if let Some(path) = mapped {
             f.path = path;
         }
@@ -179,7 +178,10 @@ pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Parsed {
             parsed.findings.push(Finding::new(
                 Code::NotCap,
                 "/",
-                format!("the root element is {what}, not <alert> in the CAP 1.2 namespace {}", CapVersion::V1_2.namespace()),
+                format!(
+                    "the root element is {what}, not <alert> in the CAP 1.2 namespace {}",
+                    CapVersion::V1_2.namespace()
+                ),
             ));
             return parsed;
         }
@@ -189,7 +191,12 @@ pub(crate) fn parse(bytes: &[u8], options: &ReadOptions) -> Parsed {
     w.positions.insert("/alert".to_owned(), w.position(root.start));
     if !root.foreign_attributes.is_empty() {
         let attrs = root.foreign_attributes.join(", ");
-        w.report(Code::UnexpectedAttribute, "/alert", root.start, format!("<alert> has attributes ({attrs}); CAP elements have none"));
+        w.report(
+            Code::UnexpectedAttribute,
+            "/alert",
+            root.start,
+            format!("<alert> has attributes ({attrs}); CAP elements have none"),
+        );
     }
     if version != CapVersion::V1_2 {
         w.upgraded("CAP-U001", "/alert", format!("read as CAP {} and upgraded to CAP 1.2", version.as_str()));

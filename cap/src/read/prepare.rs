@@ -69,18 +69,22 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 /// XML 1.0 §2.2: no control characters but tab, line feed and carriage return, and no
 /// U+FFFE or U+FFFF.
 fn check_characters(text: &str) -> Result<(), Finding> {
-    let bad = text
-        .char_indices()
-        .find(|(_, c)| matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}'));
+    // A byte scan: control characters are single bytes, and U+FFFE and U+FFFF are the only
+    // characters encoded EF BF BE and EF BF BF.
+    let b = text.as_bytes();
+    let bad = b.iter().enumerate().find_map(|(i, &c)| match c {
+        0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => Some((i, u32::from(c))),
+        0xEF if b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) => {
+            Some((i, 0xFFFE + u32::from(b[i + 2] - 0xBE)))
+        }
+        _ => None,
+    });
     match bad {
         None => Ok(()),
         Some((at, c)) => {
             let lines = super::lines::LineIndex::new(text);
-            let mut f = Finding::new(
-                Code::InvalidCharacter,
-                "/",
-                format!("the character U+{:04X} is not allowed in XML", u32::from(c)),
-            );
+            let mut f =
+                Finding::new(Code::InvalidCharacter, "/", format!("the character U+{c:04X} is not allowed in XML"));
             f.position = Some(lines.position(at));
             Err(f)
         }
@@ -110,5 +114,8 @@ mod tests {
         let f = prepare(b"<a>\n x\x01</a>", 100).unwrap_err();
         assert_eq!(f.code, Code::InvalidCharacter);
         assert_eq!(f.position.map(|p| (p.line, p.column)), Some((2, 3)));
+        let f = prepare("<a>\u{FFFF}</a>".as_bytes(), 100).unwrap_err();
+        assert!(f.message.contains("U+FFFF"), "{}", f.message);
+        assert!(prepare("<a>\u{FFFD}\u{EFBF}\t</a>".as_bytes(), 100).is_ok());
     }
 }

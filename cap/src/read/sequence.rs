@@ -27,37 +27,53 @@ const fn some(name: &'static str) -> Slot {
 /// The name used for the XML signature slot at the end of `alert`.
 pub(crate) const SIGNATURE: &str = "Signature";
 
+#[rustfmt::skip]
 const ALERT_12: &[Slot] = &[
     one("identifier"), one("sender"), one("sent"), one("status"), one("msgType"), opt("source"),
-    one("scope"), opt("restriction"), opt("addresses"), many("code"), opt("note"), opt("references"),
-    opt("incidents"), many("info"), many(SIGNATURE),
+    one("scope"), opt("restriction"), opt("addresses"), many("code"), opt("note"),
+    opt("references"), opt("incidents"), many("info"), many(SIGNATURE),
 ];
+#[rustfmt::skip]
 const ALERT_10: &[Slot] = &[
     one("identifier"), one("sender"), one("sent"), one("status"), one("msgType"), opt("password"),
     opt("source"), opt("scope"), opt("restriction"), opt("addresses"), many("code"), opt("note"),
     opt("references"), opt("incidents"), many("info"), many(SIGNATURE),
 ];
+#[rustfmt::skip]
 const INFO_12: &[Slot] = &[
-    opt("language"), some("category"), one("event"), many("responseType"), one("urgency"), one("severity"),
-    one("certainty"), opt("audience"), many("eventCode"), opt("effective"), opt("onset"), opt("expires"),
-    opt("senderName"), opt("headline"), opt("description"), opt("instruction"), opt("web"), opt("contact"),
-    many("parameter"), many("resource"), many("area"),
+    opt("language"), some("category"), one("event"), many("responseType"), one("urgency"),
+    one("severity"), one("certainty"), opt("audience"), many("eventCode"), opt("effective"),
+    opt("onset"), opt("expires"), opt("senderName"), opt("headline"), opt("description"),
+    opt("instruction"), opt("web"), opt("contact"), many("parameter"), many("resource"),
+    many("area"),
 ];
+#[rustfmt::skip]
 const INFO_10: &[Slot] = &[
-    opt("language"), many("category"), one("event"), one("urgency"), one("severity"), one("certainty"),
-    opt("audience"), many("eventCode"), opt("effective"), opt("onset"), opt("expires"), opt("senderName"),
-    opt("headline"), opt("description"), opt("instruction"), opt("web"), opt("contact"), many("parameter"),
-    many("resource"), many("area"),
+    opt("language"), many("category"), one("event"), one("urgency"), one("severity"),
+    one("certainty"), opt("audience"), many("eventCode"), opt("effective"), opt("onset"),
+    opt("expires"), opt("senderName"), opt("headline"), opt("description"), opt("instruction"),
+    opt("web"), opt("contact"), many("parameter"), many("resource"), many("area"),
 ];
-const RESOURCE_12: &[Slot] =
-    &[one("resourceDesc"), one("mimeType"), opt("size"), opt("uri"), opt("derefUri"), opt("digest")];
-const RESOURCE_11: &[Slot] =
-    &[one("resourceDesc"), opt("mimeType"), opt("size"), opt("uri"), opt("derefUri"), opt("digest")];
-const RESOURCE_10: &[Slot] = &[one("resourceDesc"), opt("mimeType"), opt("size"), opt("uri"), opt("digest")];
+#[rustfmt::skip]
+const RESOURCE_12: &[Slot] = &[
+    one("resourceDesc"), one("mimeType"), opt("size"), opt("uri"), opt("derefUri"), opt("digest"),
+];
+#[rustfmt::skip]
+const RESOURCE_11: &[Slot] = &[
+    one("resourceDesc"), opt("mimeType"), opt("size"), opt("uri"), opt("derefUri"), opt("digest"),
+];
+#[rustfmt::skip]
+const RESOURCE_10: &[Slot] = &[
+    one("resourceDesc"), opt("mimeType"), opt("size"), opt("uri"), opt("digest"),
+];
+#[rustfmt::skip]
 const AREA: &[Slot] = &[
     one("areaDesc"), many("polygon"), many("circle"), many("geocode"), opt("altitude"), opt("ceiling"),
 ];
-const VALUE_PAIR: &[Slot] = &[one("valueName"), one("value")];
+#[rustfmt::skip]
+const VALUE_PAIR: &[Slot] = &[
+    one("valueName"), one("value"),
+];
 
 /// The complex elements of CAP.
 #[derive(Clone, Copy, Debug)]

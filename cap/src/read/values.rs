@@ -87,7 +87,12 @@ impl Walker<'_> {
         match t.strip_prefix('+').unwrap_or(t).parse::<u64>() {
             Ok(v) => Some(v),
             Err(_) => {
-                self.report(Code::NotANumber, path, at, format!("<{}> is {t:?}, not a whole number of bytes", leaf(path)));
+                self.report(
+                    Code::NotANumber,
+                    path,
+                    at,
+                    format!("<{}> is {t:?}, not a whole number of bytes", leaf(path)),
+                );
                 None
             }
         }

@@ -73,7 +73,12 @@ impl<'a> Walker<'a> {
             let elem = match self.cur.next_child()? {
                 Next::End => break,
                 Next::StrayText(at) => {
-                    self.report(Code::TextNotAllowed, path, at, format!("character data inside <{}> where only elements belong", leaf(path)));
+                    self.report(
+                        Code::TextNotAllowed,
+                        path,
+                        at,
+                        format!("character data inside <{}> where only elements belong", leaf(path)),
+                    );
                     continue;
                 }
                 Next::Child(elem) => elem,
@@ -99,7 +104,12 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 Verdict::Repeated => {
-                    self.report(Code::RepeatedElement, &child_path, elem.start, format!("<{name}> may occur only once in <{}>; the first one is kept", leaf(path)));
+                    self.report(
+                        Code::RepeatedElement,
+                        &child_path,
+                        elem.start,
+                        format!("<{name}> may occur only once in <{}>; the first one is kept", leaf(path)),
+                    );
                     self.cur.skip(&elem)?;
                     continue;
                 }
@@ -113,7 +123,12 @@ impl<'a> Walker<'a> {
             }
             if !elem.foreign_attributes.is_empty() && name != SIGNATURE {
                 let attrs = elem.foreign_attributes.join(", ");
-                self.report(Code::UnexpectedAttribute, &child_path, elem.start, format!("<{name}> has attributes ({attrs}); CAP elements have none"));
+                self.report(
+                    Code::UnexpectedAttribute,
+                    &child_path,
+                    elem.start,
+                    format!("<{name}> has attributes ({attrs}); CAP elements have none"),
+                );
             }
             let pos = self.position(elem.start);
             self.positions.insert(child_path.clone(), pos);
@@ -121,7 +136,12 @@ impl<'a> Walker<'a> {
         }
         let missing: Vec<&str> = seq.missing().collect();
         for m in missing {
-            self.report(Code::MissingElement, &format!("{path}/{m}"), parent_offset, format!("<{}> requires <{m}>", leaf(path)));
+            self.report(
+                Code::MissingElement,
+                &format!("{path}/{m}"),
+                parent_offset,
+                format!("<{}> requires <{m}>", leaf(path)),
+            );
         }
         Ok(seq)
     }
@@ -137,7 +157,12 @@ impl<'a> Walker<'a> {
                     Code::MixedVersions,
                     &at,
                     elem.start,
-                    format!("<{}> is in the CAP {} namespace inside a CAP {} message", elem.local, v.as_str(), self.version.as_str()),
+                    format!(
+                        "<{}> is in the CAP {} namespace inside a CAP {} message",
+                        elem.local,
+                        v.as_str(),
+                        self.version.as_str()
+                    ),
                 );
                 Ok(Some(elem.local.clone()))
             }
@@ -149,7 +174,12 @@ impl<'a> Walker<'a> {
                     _ => "no namespace".to_owned(),
                 };
                 let at = format!("{path}/{}", elem.local);
-                self.report(Code::UnexpectedElement, &at, elem.start, format!("<{}> in {ns} is not allowed in <{}>", elem.local, leaf(path)));
+                self.report(
+                    Code::UnexpectedElement,
+                    &at,
+                    elem.start,
+                    format!("<{}> in {ns} is not allowed in <{}>", elem.local, leaf(path)),
+                );
                 self.cur.skip(elem)?;
                 Ok(None)
             }
@@ -160,7 +190,12 @@ impl<'a> Walker<'a> {
     pub(crate) fn text(&mut self, path: &str) -> Result<String, Fatal> {
         let (text, children) = self.cur.text()?;
         for (name, at) in children {
-            self.report(Code::UnexpectedElement, &format!("{path}/{name}"), at, format!("<{}> holds text only, not <{name}>", leaf(path)));
+            self.report(
+                Code::UnexpectedElement,
+                &format!("{path}/{name}"),
+                at,
+                format!("<{}> holds text only, not <{name}>", leaf(path)),
+            );
         }
         Ok(text)
     }
@@ -170,7 +205,12 @@ impl<'a> Walker<'a> {
         let raw = self.text(path)?;
         let trimmed = raw.trim();
         if trimmed.len() != raw.len() && !trimmed.is_empty() {
-            self.report(Code::SurroundingWhitespace, path, offset, format!("<{}> has whitespace around {trimmed:?}", leaf(path)));
+            self.report(
+                Code::SurroundingWhitespace,
+                path,
+                offset,
+                format!("<{}> has whitespace around {trimmed:?}", leaf(path)),
+            );
         }
         Ok(trimmed.to_owned())
     }

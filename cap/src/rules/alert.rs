@@ -55,11 +55,7 @@ fn references(a: &Alert, out: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
     for r in &a.references {
         if r.identifier == a.identifier && r.sender == a.sender {
-            out.push(Finding::new(
-                Code::SelfReference,
-                PATH,
-                format!("the reference {r} names this message itself"),
-            ));
+            out.push(Finding::new(Code::SelfReference, PATH, format!("the reference {r} names this message itself")));
         }
         if !seen.insert((r.sender.as_str(), r.identifier.as_str())) {
             out.push(Finding::new(Code::RepeatedReference, PATH, format!("{r} is referenced more than once")));

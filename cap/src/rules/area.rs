@@ -34,7 +34,10 @@ pub(super) fn check(area: &Area, path: &str, out: &mut Vec<Finding>) {
             out.push(Finding::new(
                 Code::PolygonWide,
                 at,
-                format!("the polygon spans longitudes {} to {}; if it crosses the antimeridian, split it in two", b.min_lon, b.max_lon),
+                format!(
+                    "the polygon spans longitudes {} to {}; if it crosses the antimeridian, split it in two",
+                    b.min_lon, b.max_lon
+                ),
             ));
         }
     }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use cap_alerts::{AuEventList, Mode, Profile, Reader, Report};
+use cap_alerts::feed::{Feed, read_feed};
+use cap_alerts::{AuEventList, Code, Finding, Mode, Profile, ReadOptions, Reader, Report};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -42,11 +43,24 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for file in &args.files {
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let report = reader.check(&bytes);
-        any_error |= report.has_errors();
-        if args.json {
-            json.push(serde_json::json!({ "file": file, "ok": !report.has_errors(), "report": report }));
-        } else {
-            print_text(file, &report, args.lenient);
+        let not_cap = report.findings.iter().any(|f| f.code == Code::NotCap);
+        match read_feed(&bytes, &ReadOptions { max_bytes: args.max_bytes, ..ReadOptions::default() }) {
+            Ok(feed) if not_cap => {
+                any_error |= feed.has_errors();
+                if args.json {
+                    json.push(serde_json::json!({ "file": file, "ok": !feed.has_errors(), "feed": feed }));
+                } else {
+                    print_feed(file, &feed);
+                }
+            }
+            _ => {
+                any_error |= report.has_errors();
+                if args.json {
+                    json.push(serde_json::json!({ "file": file, "ok": !report.has_errors(), "report": report }));
+                } else {
+                    print_text(file, &report, args.lenient);
+                }
+            }
         }
     }
     if args.json {
@@ -71,15 +85,24 @@ fn reader(args: &Args) -> anyhow::Result<Reader> {
     Ok(reader)
 }
 
-fn print_text(file: &std::path::Path, report: &Report, lenient: bool) {
-    let errors = report.findings.iter().filter(|f| f.is_error()).count();
-    let warnings = report.findings.len() - errors;
+fn summary(file: &std::path::Path, what: &str, findings: &[Finding]) {
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    let warnings = findings.len() - errors;
     let verdict = if errors == 0 { "valid" } else { "INVALID" };
-    let version = report.version.map_or(String::new(), |v| format!(" (CAP {})", v.as_str()));
-    println!("{}: {verdict}{version}, {errors} error(s), {warnings} warning(s)", file.display());
-    for f in &report.findings {
+    println!("{}: {verdict}{what}, {errors} error(s), {warnings} warning(s)", file.display());
+    for f in findings {
         println!("  {f}");
     }
+}
+
+fn print_feed(file: &std::path::Path, feed: &Feed) {
+    let what = format!(" ({:?} feed, {} entries)", feed.kind, feed.entries.len());
+    summary(file, &what, &feed.all_findings());
+}
+
+fn print_text(file: &std::path::Path, report: &Report, lenient: bool) {
+    let version = report.version.map_or(String::new(), |v| format!(" (CAP {})", v.as_str()));
+    summary(file, &version, &report.findings);
     for u in &report.upgrades {
         println!("  upgrade {} {}: {}", u.code, u.path, u.message);
     }
