@@ -1,0 +1,251 @@
+//! Configuration: one typed [`Settings`] struct from defaults, then a TOML file, then `TOCSIN_*`
+//! environment variables. Unknown keys are errors that name the key; secrets are never printed.
+//! `tocsin.example.toml` at the repository root lists every key with a comment.
+
+mod load;
+mod load_checks;
+mod secret;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{ConfigError, load};
+pub use secret::Secret;
+
+use crate::domain::roles::Role;
+
+/// Every setting, with its default.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Listening address and public URL.
+    pub server: Server,
+    /// The database.
+    pub database: Database,
+    /// How Tocsin writes CAP.
+    pub cap: Cap,
+    /// Who must approve what.
+    pub approval: Approval,
+    /// CAP posted by integrations.
+    pub ingest: Ingest,
+    /// Sessions, logins and keys.
+    pub security: Security,
+    /// The public CAP feed.
+    pub feed: Feed,
+    /// Logging.
+    pub log: Log,
+}
+
+/// `[server]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The URL residents and integrators reach Tocsin at; used in feeds and links.
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed (IP addresses).
+    pub trusted_proxies: Vec<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    pub url: Secret,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// SQLite `synchronous`: `full` survives power loss, `normal` only a crash of Tocsin.
+    pub sqlite_synchronous: String,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database { url: Secret::new("sqlite://tocsin.db"), max_connections: 8, sqlite_synchronous: "full".into() }
+    }
+}
+
+/// `[cap]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cap {
+    /// The CAP `<sender>` of alerts Tocsin issues.
+    pub sender: String,
+    /// The `<senderName>` used when an info block gives none.
+    pub sender_name: String,
+    /// Prefix of CAP identifiers: `PREFIX-ALERT-VERSION`.
+    pub identifier_prefix: String,
+    /// The largest CAP document accepted, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Cap {
+    fn default() -> Self {
+        Cap {
+            sender: "tocsin@localhost".into(),
+            sender_name: "Tocsin".into(),
+            identifier_prefix: "tocsin".into(),
+            max_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// An approval rule for alerts that are not Actual.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalRule {
+    /// An approver other than the author must approve.
+    TwoPerson,
+    /// The author may approve it if they also hold the approver role.
+    SelfApproval,
+}
+
+/// How a Cancel (or all clear) is approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CancelRule {
+    /// A user with `cancel_role` issues it at once: correcting must be faster than warning.
+    Alone,
+    /// Like any Actual alert: a second person approves.
+    TwoPerson,
+}
+
+/// `[approval]`. Actual alerts always need a second person; that is not configurable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Approval {
+    /// Exercise alerts: `two-person` or `self-approval`.
+    pub exercise: ApprovalRule,
+    /// Test alerts: `two-person` or `self-approval`.
+    pub test: ApprovalRule,
+    /// Cancels and all-clears of Actual alerts: `alone` or `two-person`.
+    pub cancel: CancelRule,
+    /// The role that may cancel alone.
+    pub cancel_role: Role,
+}
+
+impl Default for Approval {
+    fn default() -> Self {
+        Approval {
+            exercise: ApprovalRule::SelfApproval,
+            test: ApprovalRule::SelfApproval,
+            cancel: CancelRule::Alone,
+            cancel_role: Role::Approver,
+        }
+    }
+}
+
+/// What happens to CAP posted to `POST /api/v1/cap`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IngestPolicy {
+    /// Issued at once.
+    Issue,
+    /// Queued for an approver.
+    Approve,
+    /// Refused.
+    Refuse,
+}
+
+/// `[ingest]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ingest {
+    /// `issue`, `approve` or `refuse`.
+    pub policy: IngestPolicy,
+    /// A profile the posted CAP must also meet (`ipaws`, `cap-cp`, `meteoalarm`, …), or "".
+    pub profile: String,
+}
+
+impl Default for Ingest {
+    fn default() -> Self {
+        Ingest { policy: IngestPolicy::Approve, profile: String::new() }
+    }
+}
+
+/// `[security]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// 32 random bytes, base64, that encrypt stored secrets (TOTP keys). When unset, the key
+    /// is read from `secret_key_file`, which is created on first start.
+    pub secret_key: Secret,
+    /// Where the key is kept when `secret_key` is unset; "" means beside the SQLite database
+    /// (`FILE.key`), or `tocsin.key` in the working directory with PostgreSQL. Several
+    /// instances must share one key.
+    pub secret_key_file: String,
+    /// A browser session ends after this many idle minutes.
+    pub session_idle_minutes: u32,
+    /// A browser session ends this many hours after login, active or not.
+    pub session_absolute_hours: u32,
+    /// Users who may approve must use a TOTP second factor.
+    pub require_totp_for_approvers: bool,
+    /// Failed logins allowed per account in the window.
+    pub login_limit_per_account: u32,
+    /// Failed logins allowed per client address in the window.
+    pub login_limit_per_address: u32,
+    /// The window for the login limits, in minutes.
+    pub login_window_minutes: u32,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            secret_key: Secret::default(),
+            secret_key_file: String::new(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            require_totp_for_approvers: false,
+            login_limit_per_account: 5,
+            login_limit_per_address: 20,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+/// `[feed]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Feed {
+    /// The Atom feed's title.
+    pub title: String,
+    /// Whether Exercise and Test alerts appear in the public feed (marked as such).
+    pub include_exercises: bool,
+    /// Minutes a Cancel stays in the feed when it has no expiry of its own.
+    pub cancel_visible_minutes: u32,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed { title: "Public warnings".into(), include_exercises: true, cancel_visible_minutes: 60 }
+    }
+}
+
+/// `[log]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Log {
+    /// A tracing filter: `info`, `debug`, `dispatcher=debug,sqlx=warn`, …
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log { level: "info".into(), format: "text".into() }
+    }
+}

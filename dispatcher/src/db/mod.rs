@@ -1,0 +1,173 @@
+//! All SQL lives here and in `migrations/`. One [`Db`] runs on SQLite or PostgreSQL; the same
+//! statement text (with `$1` placeholders, which both drivers accept) serves both wherever the
+//! dialects agree, and functions take an [`Executor`] so that the caller owns the transaction.
+//!
+//! Times are stored as milliseconds since the Unix epoch (`BIGINT`) and identifiers as `BIGINT`
+//! on both backends, so rows decode the same way from either.
+
+mod connect;
+#[macro_use]
+mod macros;
+
+pub mod alerts;
+pub mod areas;
+pub mod audit;
+pub mod login_failures;
+pub mod sessions;
+pub mod templates;
+pub mod tokens;
+pub mod users;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+pub use connect::connect;
+
+/// The database: a pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// The embedded default.
+    Sqlite(SqlitePool),
+    /// For several instances and larger deployments.
+    Postgres(PgPool),
+}
+
+/// Which backend a database runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// An open transaction. On SQLite it began with `BEGIN IMMEDIATE`, so it holds the write lock
+/// from the start and never fails later with SQLITE_BUSY.
+pub enum Tx {
+    /// SQLite.
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A pooled connection for reads outside a transaction.
+pub enum PoolConn {
+    /// SQLite.
+    Sqlite(PoolConnection<Sqlite>),
+    /// PostgreSQL.
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A borrowed connection, as the query macros use it.
+pub enum Conn<'a> {
+    /// SQLite.
+    Sqlite(&'a mut SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut PgConnection),
+}
+
+/// Anything queries can run on: a transaction or a pooled connection.
+pub trait Executor: Send {
+    /// The connection underneath.
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+impl Executor for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(&mut *t),
+            Tx::Postgres(t) => Conn::Postgres(&mut *t),
+        }
+    }
+}
+
+impl Executor for PoolConn {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PoolConn::Sqlite(c) => Conn::Sqlite(&mut *c),
+            PoolConn::Postgres(c) => Conn::Postgres(&mut *c),
+        }
+    }
+}
+
+impl Conn<'_> {
+    /// Which backend this connection is on.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl Db {
+    /// Which backend.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begins a write transaction.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<PoolConn, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => PoolConn::Sqlite(p.acquire().await?),
+            Db::Postgres(p) => PoolConn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        match self.read().await {
+            Ok(mut c) => scalar!(&mut c, i64, "SELECT CAST(1 AS BIGINT)").is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+/// Whether an error is a unique-constraint violation.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
