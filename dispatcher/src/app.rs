@@ -1,0 +1,95 @@
+//! The application: database, settings, the secret key and metrics, shared by the HTTP server,
+//! background tasks and the command line.
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::crypto::SecretKey;
+use crate::metrics::Metrics;
+
+/// The application, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App(Arc<Inner>);
+
+/// What the application holds.
+#[derive(Debug)]
+pub struct Inner {
+    /// The database.
+    pub db: Db,
+    /// The settings.
+    pub settings: Settings,
+    /// The key that encrypts stored secrets.
+    pub key: SecretKey,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+impl Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Opens the database, applies migrations and loads the secret key.
+    pub async fn open(settings: Settings) -> anyhow::Result<App> {
+        let db = db::connect(&settings.database).await?;
+        db.migrate().await.context("applying database migrations")?;
+        let key = secret_key(&settings)?;
+        Ok(App(Arc::new(Inner { db, settings, key, metrics: Metrics::new() })))
+    }
+}
+
+/// The configured key, or the one in the key file (created on first start, readable by its
+/// owner only).
+fn secret_key(settings: &Settings) -> anyhow::Result<SecretKey> {
+    let configured = settings.security.secret_key.expose();
+    if !configured.is_empty() {
+        return Ok(SecretKey::from_base64(configured)?);
+    }
+    let key_file = match (settings.security.secret_key_file.as_str(), sqlite_file(settings.database.url.expose())) {
+        ("", Some(db)) => PathBuf::from(format!("{}.key", db.display())),
+        ("", None) => PathBuf::from("tocsin.key"),
+        (file, _) => PathBuf::from(file),
+    };
+    if key_file.exists() {
+        let text = std::fs::read_to_string(&key_file).with_context(|| format!("reading {}", key_file.display()))?;
+        return SecretKey::from_base64(&text).with_context(|| format!("{} holds no valid key", key_file.display()));
+    }
+    let text = SecretKey::generate_base64();
+    write_private(&key_file, &text)?;
+    tracing::warn!(file = %key_file.display(), "generated the secret key; keep this file, and share it (or security.secret_key) with every instance");
+    Ok(SecretKey::from_base64(&text)?)
+}
+
+/// The file of a `sqlite:` URL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("creating {}", path.display()))
+}

@@ -1,0 +1,164 @@
+//! Browser sessions: login with rate limits and an optional TOTP code, validation against the
+//! idle and absolute limits, logout.
+
+use serde_json::json;
+
+use super::accounts::user_totp_secret;
+use super::audit::{self, Actor, Event};
+use super::caller::{Caller, Via};
+use super::crypto::{random_token, sha256_hex};
+use super::error::{Error, Result};
+use super::roles::{Role, parse_roles};
+use super::{password, totp};
+use crate::app::App;
+use crate::db::{login_failures, now_ms, sessions, users};
+use crate::metrics::Metrics;
+
+/// A successful login: the cookie value to set and the session's CSRF token.
+#[derive(Debug)]
+pub struct Login {
+    /// The value of the session cookie (only its hash is stored).
+    pub cookie: String,
+    /// The token state-changing requests must echo in `X-CSRF-Token`.
+    pub csrf: String,
+    /// The caller this session stands for.
+    pub caller: Caller,
+}
+
+const FAILED: &str = "invalid username or password";
+
+/// Signs a user in.
+pub async fn login(app: &App, username: &str, pw: &str, code: Option<&str>, address: &str) -> Result<Login> {
+    let sec = &app.settings.security;
+    let window_ms = i64::from(sec.login_window_minutes) * 60_000;
+    let keys = [format!("user:{}", username.to_ascii_lowercase()), format!("address:{address}")];
+    // Checks and password hashing run outside the write transaction, so that a slow argon2
+    // verification never holds SQLite's write lock.
+    let mut conn = app.db.read().await?;
+    for (key, limit) in keys.iter().zip([sec.login_limit_per_account, sec.login_limit_per_address]) {
+        let (n, oldest) = login_failures::count_since(&mut conn, key, now_ms() - window_ms).await?;
+        if n >= i64::from(limit) {
+            Metrics::count(&app.metrics.logins, "limited");
+            let retry_after_s = oldest.map_or(60, |o| ((o + window_ms - now_ms()) / 1000).max(1) as u64);
+            return Err(Error::RateLimited { retry_after_s });
+        }
+    }
+    let user = users::by_name(&mut conn, &username.to_ascii_lowercase()).await?;
+    drop(conn);
+    let verified = match &user {
+        Some(u) => password::verify(pw, &u.password_hash) && !u.disabled,
+        None => {
+            password::verify(pw, password::decoy_hash());
+            false
+        }
+    };
+    let user = match (verified, user) {
+        (true, Some(u)) => u,
+        _ => return fail(app, &keys, username, address, "password").await,
+    };
+    let second_factor = match (user.totp_enabled, code) {
+        (false, _) => false,
+        (true, None) => {
+            return Err(Error::SecondFactor("this account needs the code from its authenticator app (totp)".into()));
+        }
+        (true, Some(c)) => {
+            let secret = user_totp_secret(app, &user)?.unwrap_or_default();
+            if !totp::check(&secret, c) {
+                return fail(app, &keys, username, address, "totp").await;
+            }
+            true
+        }
+    };
+    let mut tx = app.db.begin().await?;
+    login_failures::clear(&mut tx, &keys[0]).await?;
+    let cookie = random_token();
+    let csrf = random_token();
+    let id_hash = sha256_hex(cookie.as_bytes());
+    let expires = now_ms() + i64::from(sec.session_absolute_hours) * 3_600_000;
+    sessions::insert(&mut tx, &id_hash, user.id, &csrf, second_factor, expires, address).await?;
+    let actor = Actor::User { id: user.id, username: user.username.clone() };
+    let event = Event::new(&actor, address, "session.login", format!("user:{}", user.username))
+        .details(json!({ "secondFactor": second_factor }));
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    Metrics::count(&app.metrics.logins, "ok");
+    let via =
+        Via::Session { id_hash, csrf: csrf.clone(), second_factor, must_change_password: user.must_change_password };
+    let caller =
+        Caller { actor, roles: parse_roles(&user.roles).unwrap_or_default(), address: address.to_owned(), via };
+    Ok(Login { cookie, csrf, caller })
+}
+
+async fn fail<T>(app: &App, keys: &[String; 2], username: &str, address: &str, what: &str) -> Result<T> {
+    let mut tx = app.db.begin().await?;
+    login_failures::record(&mut tx, &[&keys[0], &keys[1]], now_ms()).await?;
+    let event = Event::new(&Actor::System, address, "session.login_failed", format!("user:{username}"))
+        .details(json!({ "failed": what }));
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    Metrics::count(&app.metrics.logins, "failed");
+    Err(Error::Unauthenticated(FAILED.into()))
+}
+
+/// The caller behind a session cookie, if the session is valid; an expired session is removed.
+pub async fn authenticate(app: &App, cookie: &str, address: &str) -> Result<Caller> {
+    let id_hash = sha256_hex(cookie.as_bytes());
+    let idle_ms = i64::from(app.settings.security.session_idle_minutes) * 60_000;
+    let now = now_ms();
+    let mut conn = app.db.read().await?;
+    let session =
+        sessions::get(&mut conn, &id_hash).await?.ok_or_else(|| Error::Unauthenticated("not signed in".into()))?;
+    drop(conn);
+    if session.expires_ms < now || session.last_seen_ms + idle_ms < now {
+        let mut tx = app.db.begin().await?;
+        sessions::delete(&mut tx, &id_hash).await?;
+        tx.commit().await?;
+        return Err(Error::Unauthenticated("the session has expired; sign in again".into()));
+    }
+    let user = users::by_id(&mut app.db.read().await?, session.user_id).await?;
+    let user = user.filter(|u| !u.disabled).ok_or_else(|| Error::Unauthenticated("the account is disabled".into()))?;
+    if now - session.last_seen_ms > 15_000 {
+        let mut tx = app.db.begin().await?;
+        sessions::touch(&mut tx, &id_hash, now).await?;
+        tx.commit().await?;
+    }
+    let via = Via::Session {
+        id_hash,
+        csrf: session.csrf_token,
+        second_factor: session.second_factor,
+        must_change_password: user.must_change_password,
+    };
+    Ok(Caller {
+        actor: Actor::User { id: user.id, username: user.username },
+        roles: parse_roles(&user.roles).unwrap_or_default(),
+        address: address.to_owned(),
+        via,
+    })
+}
+
+/// Ends the caller's session.
+pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
+    let Via::Session { id_hash, .. } = &caller.via else {
+        return Err(Error::Conflict("tokens have no session to end".into()));
+    };
+    let mut tx = app.db.begin().await?;
+    sessions::delete(&mut tx, id_hash).await?;
+    let event = Event::new(&caller.actor, &caller.address, "session.logout", caller.actor.label());
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the caller may approve now: an approver, and (when the setting requires it) signed
+/// in with a second factor.
+pub fn check_second_factor_for_approval(app: &App, caller: &Caller) -> Result<()> {
+    if !app.settings.security.require_totp_for_approvers || !caller.has(Role::Approver) {
+        return Ok(());
+    }
+    match &caller.via {
+        Via::Session { second_factor: true, .. } => Ok(()),
+        _ => Err(Error::SecondFactor(
+            "approving requires signing in with a TOTP second factor; enrol one at POST /api/v1/session/totp".into(),
+        )),
+    }
+}
