@@ -1,0 +1,129 @@
+//! Turning authored content into the CAP message that will be approved and issued.
+
+use cap_alerts::model::{Area, Identifier, MsgType, Reference, Sender, Status};
+use cap_alerts::{Alert, Finding, Mode, Profile, Reader, TocsinProfile};
+
+use crate::domain::alerts::content::AlertContent;
+use crate::domain::areas::NamedArea;
+use crate::domain::error::{Error, Result};
+
+/// The fields the dispatcher fills.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    /// `PREFIX-ALERT-VERSION`.
+    pub identifier: Identifier,
+    /// The configured sender.
+    pub sender: Sender,
+    /// Now, in the server's local offset.
+    pub sent: cap_alerts::model::CapDateTime,
+    /// Alert, Update or Cancel.
+    pub msg_type: MsgType,
+    /// Earlier messages of the thread that this one updates or cancels.
+    pub references: Vec<Reference>,
+}
+
+/// The words that mark a message that is not for real, in every response, feed and channel.
+pub fn marking(status: Status) -> Option<&'static str> {
+    match status {
+        Status::Exercise => Some("EXERCISE - this is not a real warning"),
+        Status::Test => Some("TEST - this is not a real warning"),
+        Status::Draft => Some("DRAFT - not to be acted on"),
+        Status::Actual | Status::System => None,
+    }
+}
+
+/// The CAP alert for content: named areas expanded into each info block, the default sender
+/// name filled in, and Exercise and Test marked in `<note>`.
+pub fn build(content: &AlertContent, env: &Envelope, named: &[NamedArea], sender_name: &str) -> Alert {
+    let mut infos = content.infos.clone();
+    for info in &mut infos {
+        for n in named {
+            info.areas.push(n.to_cap_area());
+        }
+        if info.sender_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            info.sender_name = Some(sender_name.to_owned());
+        }
+    }
+    let note = match (marking(content.status), &content.note) {
+        (Some(m), Some(n)) if !n.starts_with(m) => Some(format!("{m}. {n}")),
+        (Some(m), None) => Some(m.to_owned()),
+        (_, n) => n.clone(),
+    };
+    Alert {
+        identifier: env.identifier.clone(),
+        sender: env.sender.clone(),
+        sent: env.sent,
+        status: content.status,
+        msg_type: env.msg_type,
+        source: None,
+        scope: content.scope,
+        restriction: content.restriction.clone(),
+        addresses: content.addresses.clone(),
+        codes: Vec::new(),
+        note,
+        references: env.references.clone(),
+        incidents: content.incidents.clone(),
+        infos,
+        signatures: Vec::new(),
+    }
+}
+
+/// The Tocsin authoring profile, knowing the geocodes of the named areas.
+pub fn authoring_profile(known: &[NamedArea]) -> Profile {
+    let geocodes = known.iter().flat_map(|a| a.geocodes.iter().map(|g| (g.value_name.clone(), g.value.clone())));
+    Profile::Tocsin(TocsinProfile::with_geocodes(geocodes))
+}
+
+/// Writes the alert and reads the XML back strictly with the authoring profile: what is
+/// frozen is what was checked. Fails with the findings (or, when no area can be targeted,
+/// with `NoResolvableArea`).
+pub fn freeze(alert: &Alert, profile: &Profile) -> Result<(String, Vec<Finding>)> {
+    let xml = cap_alerts::write(alert);
+    let report = Reader::new().mode(Mode::Lenient).profile(profile.clone()).check(xml.as_bytes());
+    let errors = report.findings.iter().any(Finding::is_error);
+    if report.findings.iter().any(|f| f.code == cap_alerts::Code::TocsinArea) {
+        return Err(Error::NoResolvableArea(report.findings));
+    }
+    if errors {
+        return Err(Error::Findings(report.findings));
+    }
+    Ok((xml, report.findings))
+}
+
+/// Findings for content not yet frozen (drafts): the same checks, never an error.
+pub fn preview_findings(
+    content: &AlertContent,
+    msg_type: MsgType,
+    named: &[NamedArea],
+    sender: &Sender,
+    sender_name: &str,
+) -> Vec<Finding> {
+    let Ok(identifier) = Identifier::parse("preview") else { return Vec::new() };
+    let env = Envelope {
+        identifier,
+        sender: sender.clone(),
+        sent: cap_alerts::model::CapDateTime::now_utc(),
+        msg_type,
+        references: Vec::new(),
+    };
+    let alert = build(content, &env, named, sender_name);
+    let mut findings = cap_alerts::validate(&alert, Some(&authoring_profile(named)));
+    // A draft of an Update or Cancel gets its references when it is submitted.
+    findings.retain(|f| f.code != cap_alerts::Code::MissingReferences);
+    findings
+}
+
+/// A CAP area for a named area.
+impl NamedArea {
+    /// The area as CAP: its name, polygons and geocodes.
+    pub fn to_cap_area(&self) -> Area {
+        Area {
+            area_desc: self.name.clone(),
+            polygons: self.polygons.clone(),
+            circles: Vec::new(),
+            geocodes: self.geocodes.clone(),
+            altitude: None,
+            ceiling: None,
+        }
+    }
+}

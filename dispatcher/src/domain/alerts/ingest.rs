@@ -1,0 +1,127 @@
+//! CAP posted by integrations (a regional operations centre): validated, then by policy issued
+//! at once, queued for approval, or refused. The posted bytes are kept as they came, so a
+//! signed message can be relayed unchanged.
+
+use cap_alerts::{Finding, Profile, Reader};
+use serde_json::json;
+
+use super::content::AlertContent;
+use super::lifecycle::{get, issue_row, record};
+use super::state::State;
+use crate::app::App;
+use crate::config::IngestPolicy;
+use crate::db::alerts::{self, AlertRow, Frozen, Mark, NewAlert};
+use crate::domain::caller::Caller;
+use crate::domain::crypto::sha256_hex;
+use crate::domain::error::{Error, Result};
+use crate::metrics::Metrics;
+
+/// What ingesting produced.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The alert.
+    pub row: AlertRow,
+    /// The findings (warnings only, since errors refuse).
+    pub findings: Vec<Finding>,
+    /// Whether this exact message had been posted before.
+    pub duplicate: bool,
+}
+
+/// Ingests a CAP document.
+pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested> {
+    let mut reader = Reader::new().max_bytes(app.settings.cap.max_bytes);
+    if let Some(p) = Profile::by_name(&app.settings.ingest.profile) {
+        reader = reader.profile(p);
+    }
+    let doc = match reader.read(bytes) {
+        Ok(doc) => doc,
+        Err(rejection) => {
+            Metrics::count(&app.metrics.cap_ingest, "refused");
+            return Err(Error::Findings(rejection.findings));
+        }
+    };
+    if app.settings.ingest.policy == IngestPolicy::Refuse {
+        Metrics::count(&app.metrics.cap_ingest, "refused");
+        return Err(Error::Forbidden("this instance does not accept posted CAP (ingest.policy = refuse)".into()));
+    }
+    let alert = &doc.alert;
+    let sha = sha256_hex(bytes);
+    let mut tx = app.db.begin().await?;
+    if let Some(existing) = alerts::by_identifier(&mut tx, alert.sender.as_str(), alert.identifier.as_str()).await? {
+        if existing.cap_sha256.as_deref() == Some(sha.as_str()) {
+            return Ok(Ingested { row: existing, findings: doc.findings, duplicate: true });
+        }
+        return Err(Error::Conflict(format!(
+            "a different message from {} with identifier {} was posted before; CAP identifiers are unique per sender",
+            alert.sender, alert.identifier
+        )));
+    }
+    let mut thread_id = None;
+    for r in &alert.references {
+        if let Some(m) = alerts::by_identifier(&mut tx, r.sender.as_str(), r.identifier.as_str()).await? {
+            thread_id = Some(m.thread_id);
+            break;
+        }
+    }
+    let content = AlertContent {
+        status: alert.status,
+        scope: alert.scope,
+        restriction: alert.restriction.clone(),
+        addresses: alert.addresses.clone(),
+        note: alert.note.clone(),
+        incidents: alert.incidents.clone(),
+        infos: alert.infos.clone(),
+        areas: Vec::new(),
+    };
+    let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
+    let new = NewAlert {
+        thread_id,
+        msg_type: alert.msg_type.as_str(),
+        cap_status: alert.status.as_str(),
+        scope: alert.scope.as_str(),
+        state: State::Draft.as_str(),
+        origin: "ingested",
+        content: &json,
+        author_id: None,
+        token_id: match &caller.actor {
+            crate::domain::audit::Actor::Token { id, .. } => Some(*id),
+            _ => None,
+        },
+    };
+    let id = alerts::insert(&mut tx, &new).await?;
+    let first = alert.infos.first();
+    let frozen = Frozen {
+        identifier: alert.identifier.as_str(),
+        sender: alert.sender.as_str(),
+        sent_ms: alert.sent.to_utc().timestamp_millis(),
+        cap_xml: bytes,
+        cap_sha256: &sha,
+        headline: first.and_then(|i| i.headline.as_deref()),
+        event: first.map(|i| i.event.as_str()),
+        severity: first.map(|i| i.severity.as_str()),
+        urgency: first.map(|i| i.urgency.as_str()),
+        expires_ms: alert.infos.iter().filter_map(|i| i.expires).map(|e| e.to_utc().timestamp_millis()).max(),
+    };
+    alerts::freeze(&mut tx, id, 1, State::Draft.as_str(), State::Submitted.as_str(), &frozen).await?;
+    let row = get(&mut tx, id).await?;
+    let policy = app.settings.ingest.policy;
+    record(
+        &mut tx,
+        caller,
+        "cap.ingest",
+        &row,
+        json!({ "identifier": alert.identifier, "sender": alert.sender, "policy": policy }),
+    )
+    .await?;
+    let row = if policy == IngestPolicy::Issue {
+        alerts::transition(&mut tx, id, &[State::Submitted.as_str()], State::Approved.as_str(), Mark::None, None)
+            .await?;
+        let row = get(&mut tx, id).await?;
+        issue_row(app, &mut tx, caller, &row).await?
+    } else {
+        row
+    };
+    tx.commit().await?;
+    Metrics::count(&app.metrics.cap_ingest, "accepted");
+    Ok(Ingested { row, findings: doc.findings, duplicate: false })
+}

@@ -1,0 +1,18 @@
+//! The domain: accounts and sessions, the audit log, named areas, templates and the alert
+//! lifecycle. Functions take the [`crate::app::App`] and a caller, own their transactions and
+//! record what they do in the audit log.
+
+pub mod accounts;
+pub mod alerts;
+pub mod areas;
+pub mod audit;
+pub mod caller;
+pub mod crypto;
+pub mod error;
+pub mod feed;
+pub mod password;
+pub mod roles;
+pub mod sessions;
+pub mod templates;
+pub mod tokens;
+pub mod totp;
