@@ -1,0 +1,184 @@
+//! `/api/v1/session`: signing in and out, one's own password and second factor.
+
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::auth::SESSION_COOKIE;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ClientAddress};
+use super::routes::{Access, Endpoint};
+use crate::app::App;
+use crate::domain::caller::{Caller, Via};
+use crate::domain::roles::Role;
+use crate::domain::{accounts, sessions};
+
+/// The session's routes.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::post(
+            "/api/v1/session",
+            Access::Public,
+            "session",
+            "Sign in with a password (and a TOTP code when enrolled)",
+            login,
+        )
+        .body::<LoginRequest>()
+        .returns::<SessionView>(),
+        Endpoint::get("/api/v1/session", Access::Signed, "session", "Who is signed in, with the CSRF token", whoami)
+            .returns::<SessionView>()
+            .during_password_change(),
+        Endpoint::delete("/api/v1/session", Access::Signed, "session", "Sign out", logout).during_password_change(),
+        Endpoint::post("/api/v1/session/password", Access::Signed, "session", "Change one's own password", password)
+            .body::<PasswordRequest>()
+            .during_password_change(),
+        Endpoint::post(
+            "/api/v1/session/totp",
+            Access::Signed,
+            "session",
+            "Start enrolling a TOTP second factor",
+            totp_begin,
+        )
+        .returns::<TotpEnrolment>(),
+        Endpoint::post(
+            "/api/v1/session/totp/confirm",
+            Access::Signed,
+            "session",
+            "Confirm the TOTP second factor with a code",
+            totp_confirm,
+        )
+        .body::<TotpCode>(),
+    ]
+}
+
+/// A login.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The current code of the authenticator app, when a second factor is enrolled.
+    pub totp: Option<String>,
+}
+
+/// Who is signed in.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    /// `user:NAME` or `token:NAME`.
+    pub actor: String,
+    /// The user's id.
+    pub user_id: Option<i64>,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// The token that state-changing requests must send in `X-CSRF-Token`.
+    pub csrf_token: Option<String>,
+    /// Whether a TOTP code was given at login.
+    pub second_factor: bool,
+    /// Whether the password must be changed before anything else.
+    pub must_change_password: bool,
+}
+
+fn view(caller: &Caller) -> SessionView {
+    let (csrf_token, second_factor, must_change_password) = match &caller.via {
+        Via::Session { csrf, second_factor, must_change_password, .. } => {
+            (Some(csrf.clone()), *second_factor, *must_change_password)
+        }
+        Via::Token { .. } => (None, false, false),
+    };
+    SessionView {
+        actor: caller.actor.label(),
+        user_id: caller.user_id(),
+        roles: caller.roles.clone(),
+        csrf_token,
+        second_factor,
+        must_change_password,
+    }
+}
+
+async fn login(
+    app: axum::extract::State<App>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(ApiError::new("API-005", "signing in from another site is not allowed"));
+    }
+    let l = sessions::login(&app, &req.username, &req.password, req.totp.as_deref(), &address).await?;
+    let max_age = i64::from(app.settings.security.session_absolute_hours) * 3600;
+    let cookie = format!("{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}", l.cookie);
+    let mut resp = (StatusCode::OK, Json(view(&l.caller))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+async fn whoami(caller: Caller) -> Json<SessionView> {
+    Json(view(&caller))
+}
+
+async fn logout(app: axum::extract::State<App>, caller: Caller) -> ApiResult<Response> {
+    sessions::logout(&app, &caller).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let clear = format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordRequest {
+    /// The password now.
+    pub current_password: String,
+    /// The new one (at least 12 characters).
+    pub new_password: String,
+}
+
+async fn password(
+    app: axum::extract::State<App>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    accounts::change_password(&app, &caller.actor, &caller.address, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A TOTP secret to enter into an authenticator app.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpEnrolment {
+    /// The secret in base32.
+    pub secret: String,
+    /// An `otpauth://` URI for a QR code.
+    pub otpauth_uri: String,
+}
+
+async fn totp_begin(app: axum::extract::State<App>, caller: Caller) -> ApiResult<Json<TotpEnrolment>> {
+    let (secret, otpauth_uri) = accounts::totp_begin(&app, &caller.actor).await?;
+    Ok(Json(TotpEnrolment { secret, otpauth_uri }))
+}
+
+/// A TOTP code.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCode {
+    /// Six digits from the authenticator app.
+    pub code: String,
+}
+
+async fn totp_confirm(
+    app: axum::extract::State<App>,
+    caller: Caller,
+    ApiJson(req): ApiJson<TotpCode>,
+) -> ApiResult<StatusCode> {
+    accounts::totp_confirm(&app, &caller.actor, &caller.address, &req.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
