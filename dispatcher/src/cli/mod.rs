@@ -1,34 +1,65 @@
-//! The command line: parsing arguments and dispatching to each subcommand.
+//! The command line: parsing arguments and dispatching to each subcommand. With no subcommand,
+//! `tocsin` serves.
 
+mod admin;
 mod cap_convert;
 mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::config::{self, Settings};
 
 /// Tocsin: an open, vendor-independent public warning system.
 #[derive(Parser, Debug)]
 #[command(name = "tocsin", version, about)]
 struct Cli {
+    /// A TOML configuration file (also TOCSIN_CONFIG); TOCSIN_* variables override it.
+    #[arg(long, global = true, value_name = "FILE", env = "TOCSIN_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the dispatcher (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage API tokens for integrations.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Manage named areas.
+    #[command(subcommand)]
+    Area(admin::AreaCommand),
+    /// Show the effective configuration (secrets redacted) and check it.
+    Config,
     /// Validate CAP files and print their findings. Exits 1 if any file has an error.
     Validate(validate::Args),
     /// Upgrade a CAP 1.0 or 1.1 file to CAP 1.2 and print it.
     CapConvert(cap_convert::Args),
 }
 
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Ok(config::load(cli.config.as_deref(), std::env::vars())?)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Validate(a) => validate::run(&a),
-        Command::CapConvert(a) => cap_convert::run(&a),
+    let result = match &cli.command {
+        Some(Command::Validate(a)) => validate::run(a),
+        Some(Command::CapConvert(a)) => cap_convert::run(a),
+        _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {
         Ok(code) => code,
@@ -36,5 +67,26 @@ pub fn run() -> ExitCode {
             eprintln!("tocsin: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let settings = settings(cli)?;
+    match &cli.command {
+        None | Some(Command::Serve) => crate::server::serve(settings).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Migrate) => admin::migrate(settings).await,
+        Some(Command::User(c)) => admin::user(settings, c).await,
+        Some(Command::Token(c)) => admin::token(settings, c).await,
+        Some(Command::Audit(c)) => admin::audit(settings, c).await,
+        Some(Command::Area(c)) => admin::area(settings, c).await,
+        Some(Command::Config) => {
+            println!("{}", toml::to_string_pretty(&settings)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Validate(_) | Command::CapConvert(_)) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -1,0 +1,116 @@
+//! Running the server: logging, the first administrator, background tasks (expiry, purging
+//! ended sessions), and the HTTP listener with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::config::Settings;
+use crate::db::{login_failures, now_ms, sessions};
+use crate::domain::accounts;
+use crate::domain::alerts::expiry;
+
+/// Installs the one TLS crypto provider (ring) for every rustls user in the process.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Starts logging as the settings say. Personal data never reaches the log: handlers log
+/// errors and request lines, not bodies.
+pub fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Opens the application, creates the first administrator if there is none (printing the
+/// one-time password), and serves until interrupted.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    install_crypto_provider();
+    init_logging(&settings);
+    let app = App::open(settings).await?;
+    if let Some(password) = accounts::ensure_first_admin(&app).await? {
+        eprintln!("\n  First start: the administrator account was created.");
+        eprintln!("    username: admin");
+        eprintln!("    password: {password}");
+        eprintln!("  This password is shown only now and must be changed at the first login.\n");
+    }
+    let listener = TcpListener::bind(&app.settings.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", app.settings.server.listen))?;
+    tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
+    let background = spawn_background(app.clone());
+    let result = run(app.clone(), listener, shutdown_signal()).await;
+    background.abort();
+    app.db.close().await;
+    result
+}
+
+/// Serves HTTP on a listener until `shutdown` completes.
+pub async fn run(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = crate::http::router(app);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")
+}
+
+/// Expiry every ten seconds; purging ended sessions and old login failures every five minutes.
+pub fn spawn_background(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = expiry::expire_due(&app).await {
+                tracing::warn!(error = %e, "expiring alerts failed; will retry");
+            }
+            if n.is_multiple_of(30)
+                && let Err(e) = purge(&app).await
+            {
+                tracing::warn!(error = %e, "purging sessions failed; will retry");
+            }
+            n += 1;
+        }
+    })
+}
+
+async fn purge(app: &App) -> Result<(), sqlx::Error> {
+    let sec = &app.settings.security;
+    let mut tx = app.db.begin().await?;
+    sessions::purge(&mut tx, i64::from(sec.session_idle_minutes) * 60_000).await?;
+    login_failures::purge(&mut tx, now_ms() - i64::from(sec.login_window_minutes) * 60_000).await?;
+    tx.commit().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
