@@ -1,7 +1,5 @@
 //! The `tocsin validate` and `tocsin cap-convert` commands, run as a user runs them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

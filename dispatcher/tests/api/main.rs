@@ -1,0 +1,15 @@
+//! The dispatcher's integration tests: the whole app over HTTP on port 0, on a fresh SQLite file
+//! and (when TOCSIN_TEST_DATABASE_URL is set, as under CI) a fresh PostgreSQL database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod authz;
+mod cap;
+mod cli_admin;
+mod cli_cap;
+mod input;
+mod lifecycle;
+mod security;
+mod store;

@@ -1,0 +1,303 @@
+//! Test support: a Tocsin server on port 0 over a fresh database (a SQLite file, or a new
+//! PostgreSQL database when TOCSIN_TEST_DATABASE_URL is set), and a small HTTP client.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use dispatcher::app::App;
+use dispatcher::config::{Secret, Settings};
+use dispatcher::domain::audit::Actor;
+use dispatcher::domain::crypto::SecretKey;
+use dispatcher::domain::roles::Role;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The admin URL of the PostgreSQL test server, if tests may use one. Under CI it is required.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TOCSIN_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var_os("TOCSIN_CI").is_some() {
+                panic!("TOCSIN_TEST_DATABASE_URL is required under CI");
+            }
+            eprintln!("skipping the PostgreSQL run: TOCSIN_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh database URL for a test, and what to drop afterwards.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => Some((format!("sqlite://{}", dir.join("tocsin.db").display()), None)),
+        Backend::Postgres => {
+            let admin = postgres_url()?;
+            let name = format!(
+                "tocsin_test_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                dispatcher::domain::crypto::random_bytes::<4>().iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            use sqlx::Connection as _;
+            let mut c = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL test server reachable");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .expect("create test database");
+            let url = match admin.rfind('/') {
+                Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap_or(0) + 2 => {
+                    format!("{}/{name}", &admin[..i])
+                }
+                _ => format!("{admin}/{name}"),
+            };
+            Some((url, Some((admin, name))))
+        }
+    }
+}
+
+/// Drops a test database (best effort, from a thread of its own so it works in Drop).
+pub fn drop_database(admin: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            use sqlx::Connection as _;
+            if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut c)
+                    .await;
+            }
+        });
+    })
+    .join();
+}
+
+/// Settings for a test database.
+pub fn settings(url: &str) -> Settings {
+    let mut s = Settings::default();
+    s.database.url = Secret::new(url);
+    s.database.sqlite_synchronous = "normal".into();
+    s.security.secret_key = Secret::new(SecretKey::generate_base64());
+    s.server.public_url = "http://127.0.0.1".into();
+    s
+}
+
+/// A running server.
+pub struct TestApp {
+    pub app: App,
+    pub base: String,
+    client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a server; `None` when the backend is not available here (the reason is printed).
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Starts a server with adjusted settings.
+pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    dispatcher::server::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg) = fresh_database(backend, dir.path()).await?;
+    let mut s = settings(&url);
+    adjust(&mut s);
+    let app = App::open(s).await.expect("open app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(dispatcher::server::run(app.clone(), listener, async {
+        let _ = rx.await;
+    }));
+    Some(TestApp {
+        app,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        shutdown: Some(tx),
+        pg,
+        _dir: dir,
+    })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((admin, name)) = self.pg.take() {
+            drop_database(admin, name);
+        }
+    }
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy, Debug)]
+pub enum Auth<'a> {
+    None,
+    Session(&'a Session),
+    /// A session cookie without the CSRF header.
+    SessionNoCsrf(&'a Session),
+    Token(&'a str),
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub user_id: i64,
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    }
+    /// The problem code of a problem+json answer.
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// A request body.
+pub enum Body<'a> {
+    Empty,
+    Json(Value),
+    Raw(&'a str, Vec<u8>),
+}
+
+impl TestApp {
+    /// Sends a request.
+    pub async fn call(&self, method: Method, path: &str, auth: Auth<'_>, body: Body<'_>) -> Resp {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        match auth {
+            Auth::None => {}
+            Auth::Session(s) => {
+                req =
+                    req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)).header("x-csrf-token", &s.csrf)
+            }
+            Auth::SessionNoCsrf(s) => req = req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)),
+            Auth::Token(t) => req = req.bearer_auth(t),
+        }
+        req = match body {
+            Body::Empty => req,
+            Body::Json(v) => req.header("content-type", "application/json").body(v.to_string()),
+            Body::Raw(media, bytes) => req.header("content-type", media).body(bytes),
+        };
+        let r = req.send().await.expect("request sent");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.expect("body").to_vec();
+        Resp { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, auth: Auth<'_>) -> Resp {
+        self.call(Method::GET, path, auth, Body::Empty).await
+    }
+
+    pub async fn post(&self, path: &str, auth: Auth<'_>, json: Value) -> Resp {
+        self.call(Method::POST, path, auth, Body::Json(json)).await
+    }
+
+    /// Adds a user with these roles and a known password, and signs them in.
+    pub async fn user(&self, name: &str, roles: &[Role]) -> Session {
+        let pw = format!("{name}-password-long");
+        dispatcher::domain::accounts::add(&self.app, &Actor::System, "test", name, name, roles, Some(&pw))
+            .await
+            .expect("add user");
+        self.login(name, &pw).await
+    }
+
+    /// Signs in.
+    pub async fn login(&self, name: &str, password: &str) -> Session {
+        let r = self
+            .post("/api/v1/session", Auth::None, serde_json::json!({ "username": name, "password": password }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login of {name}: {}", r.text());
+        let set = r.header("set-cookie");
+        let cookie =
+            set.split(';').next().and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).expect("session cookie");
+        let j = r.json();
+        Session {
+            cookie,
+            csrf: j["csrfToken"].as_str().expect("csrf").to_owned(),
+            user_id: j["userId"].as_i64().expect("id"),
+        }
+    }
+
+    /// Creates an API token.
+    pub async fn token(&self, name: &str, role: Role, scopes: &[&str]) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        dispatcher::domain::tokens::create(&self.app, &Actor::System, "test", name, role, &scopes, None)
+            .await
+            .expect("token")
+            .1
+    }
+}
+
+/// Runs a test body on SQLite and, when available, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(app) = $crate::support::spawn($crate::support::Backend::Sqlite).await {
+                    ($body)(app).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::support::spawn($crate::support::Backend::Postgres).await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// A valid alert content: one Slovak info block over a polygon, expiring in two hours.
+pub fn content(status: &str) -> Value {
+    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    serde_json::json!({
+        "status": status,
+        "infos": [{
+            "language": "sk",
+            "categories": ["Met"],
+            "event": "Povodeň",
+            "urgency": "Immediate",
+            "severity": "Severe",
+            "certainty": "Observed",
+            "expires": expires,
+            "headline": "Povodeň na Dunaji",
+            "description": "Hladina Dunaja stúpa.",
+            "instruction": "Opustite nábrežie.",
+            "areas": [{ "areaDesc": "Nábrežie", "polygons": [[[48.1, 17.0], [48.2, 17.0], [48.2, 17.2], [48.1, 17.2], [48.1, 17.0]]] }]
+        }]
+    })
+}
