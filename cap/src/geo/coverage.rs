@@ -94,12 +94,54 @@ impl Coverage {
             || self.circles.iter().any(|c| c.bbox().contains(lat, lon) && c.contains(lat, lon))
     }
 
+    /// Whether the coverage and a polygon share any point: a vertex of one inside the other, a
+    /// circle reaching the polygon, or crossing edges.
+    pub fn intersects_polygon(&self, p: &Polygon) -> bool {
+        let Some(bbox) = self.bbox else { return false };
+        let pb = p.bbox();
+        if pb.max_lat < bbox.min_lat
+            || pb.min_lat > bbox.max_lat
+            || pb.max_lon < bbox.min_lon
+            || pb.min_lon > bbox.max_lon
+        {
+            return false;
+        }
+        if p.points().iter().any(|v| self.contains(v.lat(), v.lon())) {
+            return true;
+        }
+        let polygons = self.polygons.iter().any(|q| {
+            q.points().iter().any(|v| p.contains(v.lat(), v.lon()))
+                || super::crossing::rings_cross(q.points(), p.points())
+        });
+        polygons || self.circles.iter().any(|c| circle_reaches(c, p))
+    }
+
     /// The sum of the shapes' areas in square kilometres: an upper bound of the union's area,
     /// exact when the shapes do not overlap.
     pub fn area_km2_upper_bound(&self) -> f64 {
         self.polygons.iter().map(Polygon::area_km2).sum::<f64>()
             + self.circles.iter().map(Circle::area_km2).sum::<f64>()
     }
+}
+
+/// Whether a circle reaches a polygon: its centre inside, or an edge within the radius
+/// (distances on a local equirectangular projection, fine at the scale of warning areas).
+fn circle_reaches(c: &Circle, p: &Polygon) -> bool {
+    let centre = c.center();
+    if p.contains(centre.lat(), centre.lon()) {
+        return true;
+    }
+    let km_per_deg = super::EARTH_RADIUS_KM.to_radians();
+    let cos = centre.lat().to_radians().cos();
+    let xy = |lat: f64, lon: f64| ((lon - centre.lon()) * km_per_deg * cos, (lat - centre.lat()) * km_per_deg);
+    p.points().windows(2).any(|w| {
+        let (a, b) = (xy(w[0].lat(), w[0].lon()), xy(w[1].lat(), w[1].lon()));
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 == 0.0 { 0.0 } else { (-(a.0 * dx + a.1 * dy) / len2).clamp(0.0, 1.0) };
+        let (x, y) = (a.0 + t * dx, a.1 + t * dy);
+        (x * x + y * y).sqrt() <= c.radius_km()
+    })
 }
 
 #[cfg(test)]
@@ -117,5 +159,33 @@ mod tests {
         assert!(!c.contains(5.0, 5.0), "inside the combined box, outside both shapes");
         let b = c.bbox().unwrap();
         assert!(b.min_lat == 0.0 && b.max_lat > 10.4);
+    }
+
+    #[test]
+    fn intersection_with_polygons() {
+        let square = |lat: f64, lon: f64, d: f64| {
+            Polygon::parse(&format!(
+                "{lat},{lon} {lat},{} {},{} {},{lon} {lat},{lon}",
+                lon + d,
+                lat + d,
+                lon + d,
+                lat + d
+            ))
+            .unwrap()
+        };
+        let mut c = Coverage::new();
+        c.add_polygon(square(0.0, 0.0, 1.0));
+        assert!(c.intersects_polygon(&square(0.5, 0.5, 1.0)), "overlapping corners");
+        assert!(c.intersects_polygon(&square(0.2, 0.2, 0.1)), "inside");
+        assert!(c.intersects_polygon(&square(-1.0, -1.0, 3.0)), "around");
+        assert!(!c.intersects_polygon(&square(2.0, 2.0, 1.0)), "apart");
+        let plus = Polygon::parse("-0.5,0.4 -0.5,0.6 1.5,0.6 1.5,0.4 -0.5,0.4").unwrap();
+        assert!(c.intersects_polygon(&plus), "crossing edges with no vertex inside");
+        let mut circle = Coverage::new();
+        circle.add_circle(Circle::parse("0.5,-0.05 10").unwrap());
+        assert!(circle.intersects_polygon(&square(0.0, 0.0, 1.0)), "an edge within the radius");
+        let mut far = Coverage::new();
+        far.add_circle(Circle::parse("0.5,-0.5 10").unwrap());
+        assert!(!far.intersects_polygon(&square(0.0, 0.0, 1.0)));
     }
 }

@@ -61,6 +61,21 @@ pub fn find_crossing(ring: &[Point]) -> Crossing {
     Crossing::None
 }
 
+/// Whether any edge of one ring crosses or touches any edge of the other.
+pub(crate) fn rings_cross(a: &[Point], b: &[Point]) -> bool {
+    a.windows(2).any(|e| {
+        let (p1, p2) = (e[0], e[1]);
+        b.windows(2).any(|f| {
+            let (p3, p4) = (f[0], f[1]);
+            let apart = p1.lon().max(p2.lon()) < p3.lon().min(p4.lon())
+                || p3.lon().max(p4.lon()) < p1.lon().min(p2.lon())
+                || p1.lat().max(p2.lat()) < p3.lat().min(p4.lat())
+                || p3.lat().max(p4.lat()) < p1.lat().min(p2.lat());
+            !apart && segments_intersect(p1, p2, p3, p4)
+        })
+    })
+}
+
 fn lat_apart(x: &(usize, Point, Point), y: &(usize, Point, Point)) -> bool {
     x.1.lat().max(x.2.lat()) < y.1.lat().min(y.2.lat()) || y.1.lat().max(y.2.lat()) < x.1.lat().min(x.2.lat())
 }
