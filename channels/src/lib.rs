@@ -1,2 +1,104 @@
-//! `channels`: the delivery channels of Tocsin (Web Push, SMS, email, webhooks) behind one
-//! `Channel` trait. The adapters arrive with the fan-out engine; nothing lives here yet.
+//! `channels`: how Tocsin delivers an alert on one medium. Every adapter implements the
+//! object-safe [`Channel`] trait: it gets one [`Message`] (the alert and one recipient) and
+//! answers with an [`Outcome`] that tells the fan-out worker what to do next. No adapter touches
+//! the database; the dispatcher owns storage, retries and leases.
+
+#[cfg(feature = "memory")]
+pub mod memory;
+mod message;
+pub mod webhook;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+pub use message::{AlertPayload, Message, Recipient};
+
+/// A boxed future, so that the trait stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What became of one send, and so what the worker does next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handed over; the channel may confirm delivery later. Done.
+    Sent {
+        /// The provider's message id, when it gave one.
+        provider_id: Option<String>,
+    },
+    /// Confirmed delivered. Done.
+    Delivered {
+        /// The provider's message id.
+        provider_id: Option<String>,
+    },
+    /// Not now: try again, not before the given delay when the provider said so
+    /// (Retry-After, throttling).
+    Retry {
+        /// The earliest time to try again, from now.
+        not_before: Option<Duration>,
+        /// What happened.
+        error: String,
+    },
+    /// Will never succeed for this message (refused, too large). Done.
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// The address is gone (unsubscribed push endpoint, webhook removed): fail and stop
+    /// sending to it.
+    DropAddress {
+        /// Why.
+        error: String,
+    },
+}
+
+/// A delivery channel.
+pub trait Channel: Send + Sync {
+    /// The channel's name as stored with each delivery: `webhook`, `push`, `sms`, `email`, …
+    fn name(&self) -> &'static str;
+
+    /// Sends one message. Must be safe to repeat: the worker may send again after a crash.
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome>;
+}
+
+/// The standard mapping of an HTTP status to an outcome: 2xx sent; 404 and 410 drop the
+/// address; 408, 425, 429 and 5xx retry (after Retry-After when given); other 4xx fail.
+pub fn outcome_for_status(status: u16, retry_after: Option<Duration>, provider_id: Option<String>) -> Outcome {
+    match status {
+        200..=299 => Outcome::Sent { provider_id },
+        404 | 410 => Outcome::DropAddress { error: format!("the endpoint answered {status}: it is gone") },
+        408 | 425 | 429 | 500..=599 => {
+            Outcome::Retry { not_before: retry_after, error: format!("the endpoint answered {status}") }
+        }
+        _ => Outcome::Failed { error: format!("the endpoint refused the message with {status}") },
+    }
+}
+
+/// A `Retry-After` header's delay: seconds, or an HTTP date.
+pub fn retry_after(value: Option<&str>) -> Option<Duration> {
+    let v = value?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(24 * 3600)));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_what_the_worker_does() {
+        assert!(matches!(outcome_for_status(201, None, None), Outcome::Sent { .. }));
+        assert!(matches!(outcome_for_status(410, None, None), Outcome::DropAddress { .. }));
+        assert!(matches!(outcome_for_status(404, None, None), Outcome::DropAddress { .. }));
+        let r = outcome_for_status(429, Some(Duration::from_secs(7)), None);
+        assert_eq!(
+            r,
+            Outcome::Retry { not_before: Some(Duration::from_secs(7)), error: "the endpoint answered 429".into() }
+        );
+        assert!(matches!(outcome_for_status(503, None, None), Outcome::Retry { not_before: None, .. }));
+        assert!(matches!(outcome_for_status(413, None, None), Outcome::Failed { .. }));
+        assert_eq!(retry_after(Some(" 12 ")), Some(Duration::from_secs(12)));
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    }
+}
