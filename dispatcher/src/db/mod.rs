@@ -12,11 +12,16 @@ mod macros;
 pub mod alerts;
 pub mod areas;
 pub mod audit;
+pub mod deliveries;
+pub mod devices;
+pub mod fanouts;
 pub mod login_failures;
 pub mod sessions;
+pub mod subscriptions;
 pub mod templates;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgConnection;
@@ -165,6 +170,11 @@ impl Tx {
 /// Whether an error is a unique-constraint violation.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Ids as a comma-separated SQL list. Only integers are written, so the text is safe to splice.
+pub fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Milliseconds since the Unix epoch, now.
