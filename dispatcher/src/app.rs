@@ -10,6 +10,8 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::crypto::SecretKey;
+use crate::fanout::targeting::Targeting;
+use crate::fanout::wake::Wake;
 use crate::metrics::Metrics;
 
 /// The application, cheap to clone.
@@ -27,6 +29,10 @@ pub struct Inner {
     pub key: SecretKey,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Wake-ups for planners and channel workers.
+    pub wake: Arc<Wake>,
+    /// The targeting index.
+    pub targeting: Arc<Targeting>,
 }
 
 impl Deref for App {
@@ -42,7 +48,9 @@ impl App {
         let db = db::connect(&settings.database).await?;
         db.migrate().await.context("applying database migrations")?;
         let key = secret_key(&settings)?;
-        Ok(App(Arc::new(Inner { db, settings, key, metrics: Metrics::new() })))
+        let inner =
+            Inner { db, settings, key, metrics: Metrics::new(), wake: Arc::default(), targeting: Arc::default() };
+        Ok(App(Arc::new(inner)))
     }
 }
 

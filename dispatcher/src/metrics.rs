@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -26,6 +27,22 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+/// Labels of a delivery outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// The channel.
+    pub channel: String,
+    /// `sent`, `delivered`, `retry`, `failed` or `stale`.
+    pub outcome: String,
+}
+
+/// Labels with a channel.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChannelLabels {
+    /// The channel.
+    pub channel: String,
+}
+
 /// The metrics Tocsin keeps.
 #[derive(Debug)]
 pub struct Metrics {
@@ -40,6 +57,18 @@ pub struct Metrics {
     pub alert_transitions: Family<OutcomeLabels, Counter>,
     /// Posted CAP by outcome (`accepted`, `refused`).
     pub cap_ingest: Family<OutcomeLabels, Counter>,
+    /// Delivery attempts by channel and outcome.
+    pub deliveries: Family<DeliveryLabels, Counter>,
+    /// Seconds from issue to an alert's first delivery, by channel.
+    pub first_delivery: Family<ChannelLabels, Histogram, fn() -> Histogram>,
+    /// Seconds from issue to an alert's last delivery, by channel.
+    pub last_delivery: Family<ChannelLabels, Histogram, fn() -> Histogram>,
+    /// Deliveries waiting, by channel.
+    pub queue_depth: Family<ChannelLabels, Gauge>,
+}
+
+fn fanout_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.05, 2.0, 16))
 }
 
 fn duration_histogram() -> Histogram {
@@ -56,17 +85,65 @@ impl Metrics {
         let logins = Family::<OutcomeLabels, Counter>::default();
         let alert_transitions = Family::<OutcomeLabels, Counter>::default();
         let cap_ingest = Family::<OutcomeLabels, Counter>::default();
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        let first_delivery =
+            Family::<ChannelLabels, Histogram, fn() -> Histogram>::new_with_constructor(fanout_histogram);
+        let last_delivery =
+            Family::<ChannelLabels, Histogram, fn() -> Histogram>::new_with_constructor(fanout_histogram);
+        let queue_depth = Family::<ChannelLabels, Gauge>::default();
         registry.register("http_requests", "HTTP requests by route, method and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request durations", http_duration.clone());
         registry.register("logins", "Logins by outcome", logins.clone());
         registry.register("alert_transitions", "Alert state changes by the state reached", alert_transitions.clone());
         registry.register("cap_ingest", "CAP messages posted by integrations, by outcome", cap_ingest.clone());
-        Metrics { registry: Mutex::new(registry), http_requests, http_duration, logins, alert_transitions, cap_ingest }
+        registry.register("deliveries", "Delivery attempts by channel and outcome", deliveries.clone());
+        registry.register(
+            "first_delivery_seconds",
+            "Seconds from issue to an alert's first delivery, by channel",
+            first_delivery.clone(),
+        );
+        registry.register(
+            "last_delivery_seconds",
+            "Seconds from issue to an alert's last delivery, by channel",
+            last_delivery.clone(),
+        );
+        registry.register("queue_depth", "Deliveries waiting, by channel", queue_depth.clone());
+        Metrics {
+            registry: Mutex::new(registry),
+            http_requests,
+            http_duration,
+            logins,
+            alert_transitions,
+            cap_ingest,
+            deliveries,
+            first_delivery,
+            last_delivery,
+            queue_depth,
+        }
     }
 
     /// Counts one outcome in a family.
     pub fn count(family: &Family<OutcomeLabels, Counter>, outcome: &str) {
         family.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Counts a delivery outcome.
+    pub fn count_delivery(&self, channel: &str, outcome: &str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels { channel: channel.to_owned(), outcome: outcome.to_owned() })
+            .inc();
+    }
+
+    /// Records an alert's first and last delivery times on a channel.
+    pub fn observe_fanout(&self, channel: &str, first_s: f64, last_s: f64) {
+        let l = ChannelLabels { channel: channel.to_owned() };
+        self.first_delivery.get_or_create(&l).observe(first_s);
+        self.last_delivery.get_or_create(&l).observe(last_s);
+    }
+
+    /// Sets a channel's queue depth.
+    pub fn set_queue_depth(&self, channel: &str, n: i64) {
+        self.queue_depth.get_or_create(&ChannelLabels { channel: channel.to_owned() }).set(n);
     }
 
     /// The text exposition.

@@ -49,8 +49,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", app.settings.server.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
     let background = spawn_background(app.clone());
+    let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app)?);
     let result = run(app.clone(), listener, shutdown_signal()).await;
     background.abort();
+    engine.iter().for_each(JoinHandle::abort);
     app.db.close().await;
     result
 }

@@ -31,6 +31,10 @@ pub struct Settings {
     pub security: Security,
     /// The public CAP feed.
     pub feed: Feed,
+    /// The outbox and its workers.
+    pub fanout: Fanout,
+    /// Each delivery channel.
+    pub channels: Channels,
     /// Logging.
     pub log: Log,
 }
@@ -232,6 +236,57 @@ impl Default for Feed {
     fn default() -> Self {
         Feed { title: "Public warnings".into(), include_exercises: true, cancel_visible_minutes: 60 }
     }
+}
+
+/// `[fanout]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fanout {
+    /// How long a worker holds leased deliveries before another instance may take them over.
+    pub lease_seconds: u32,
+    /// How often idle workers look for work when no wake-up arrives, in milliseconds.
+    pub poll_ms: u32,
+    /// Deliveries created per transaction while planning a fan-out.
+    pub planner_batch: u32,
+    /// Retries give up after this many attempts (they also stop when the alert expires).
+    pub max_attempts: u32,
+    /// Territory in square kilometres; an alert covering more than twice this needs an explicit
+    /// confirmation. 0 means the total area of the named areas.
+    pub territory_km2: f64,
+}
+
+impl Default for Fanout {
+    fn default() -> Self {
+        Fanout { lease_seconds: 60, poll_ms: 1000, planner_batch: 5000, max_attempts: 50, territory_km2: 0.0 }
+    }
+}
+
+/// One channel's limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelSettings {
+    /// Whether this instance sends on the channel.
+    pub enabled: bool,
+    /// Messages in flight at once.
+    pub concurrency: u32,
+    /// Messages a second at most (0: no limit), as an operator grants.
+    pub rate_per_second: f64,
+    /// Seconds before one send is given up and retried.
+    pub timeout_seconds: u32,
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        ChannelSettings { enabled: true, concurrency: 32, rate_per_second: 0.0, timeout_seconds: 10 }
+    }
+}
+
+/// `[channels.*]`
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Channels {
+    /// Webhooks.
+    pub webhook: ChannelSettings,
 }
 
 /// `[log]`

@@ -32,9 +32,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The key that encrypts secrets at rest (ChaCha20-Poly1305).
+/// The key that encrypts secrets at rest (ChaCha20-Poly1305), and a lookup key derived from it
+/// for keyed hashes of personal data (HMAC-SHA256).
 #[derive(Clone)]
-pub struct SecretKey(LessSafeKey);
+pub struct SecretKey(LessSafeKey, ring::hmac::Key);
 
 /// A key or ciphertext that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,9 @@ impl SecretKey {
             return Err(CryptoError::BadKey);
         }
         let key = UnboundKey::new(&CHACHA20_POLY1305, bytes).map_err(|_| CryptoError::BadKey)?;
-        Ok(SecretKey(LessSafeKey::new(key)))
+        let derive = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes);
+        let lookup = ring::hmac::sign(&derive, b"tocsin lookup key v1");
+        Ok(SecretKey(LessSafeKey::new(key), ring::hmac::Key::new(ring::hmac::HMAC_SHA256, lookup.as_ref())))
     }
 
     /// Encrypts a secret; `context` binds it to where it is stored (for example `totp:42`).
@@ -85,6 +88,15 @@ impl SecretKey {
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&buf);
         STANDARD.encode(out)
+    }
+
+    /// A keyed hash (hex) for finding personal data again without storing it in the clear.
+    pub fn lookup_hash(&self, context: &str, value: &str) -> String {
+        let mut ctx = ring::hmac::Context::with_key(&self.1);
+        ctx.update(context.as_bytes());
+        ctx.update(b"\0");
+        ctx.update(value.as_bytes());
+        hex::encode(ctx.sign().as_ref())
     }
 
     /// Decrypts what [`SecretKey::encrypt`] made with the same context.

@@ -22,6 +22,14 @@ pub enum Error {
     /// The alert has no area anyone could be targeted in.
     #[error("the alert has no area that can be resolved to a polygon, a circle or a known geocode")]
     NoResolvableArea(Vec<Finding>),
+    /// Submitting needs an explicit confirmation (the reasons are named).
+    #[error("{detail}")]
+    ConfirmationNeeded {
+        /// `no-recipients`, `outside-territory`.
+        reasons: Vec<String>,
+        /// What the reach is.
+        detail: String,
+    },
     /// The thing is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),

@@ -13,6 +13,8 @@ pub mod feed;
 pub mod password;
 pub mod roles;
 pub mod sessions;
+pub mod subscriptions;
 pub mod templates;
 pub mod tokens;
 pub mod totp;
+pub mod webhooks;

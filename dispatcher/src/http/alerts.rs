@@ -18,6 +18,7 @@ use crate::domain::alerts::state::State as AlertState;
 use crate::domain::alerts::view::{AlertSummary, AlertView, view};
 use crate::domain::caller::Caller;
 use crate::domain::error::Error;
+use crate::fanout::reach::Reach;
 
 /// The alerts' routes.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -52,7 +53,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             "Freeze the draft as CAP and submit it for approval",
             submit,
         )
+        .body::<SubmitRequest>()
         .returns::<AlertView>(),
+        Endpoint::get(
+            "/api/v1/alerts/{id}/reach",
+            r,
+            "alerts",
+            "Recipients per channel and the area's size, before approval",
+            reach,
+        )
+        .returns::<Reach>(),
         Endpoint::post(
             "/api/v1/alerts/{id}/approve",
             p,
@@ -162,6 +172,18 @@ async fn edit(
     respond(&app, &row, StatusCode::OK).await
 }
 
+async fn reach(State(app): State<App>, Id(id): Id) -> ApiResult<Json<Reach>> {
+    let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::NotFound("alert"))?;
+    let alert = match row.cap_xml {
+        Some(_) => lifecycle::frozen_alert(&row)?,
+        None => crate::domain::alerts::build::preview_alert(&app, &row).await?,
+    };
+    Ok(Json(crate::fanout::reach::of(&app, &alert).await?))
+}
+
 async fn cap_xml(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
     let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)
         .await
@@ -173,8 +195,22 @@ async fn cap_xml(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
     Ok(resp)
 }
 
-async fn submit(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
-    let row = lifecycle::submit(&app, &caller, id).await?;
+/// A submission, confirming what the reach check asked for.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Reasons confirmed: `no-recipients`, `outside-territory`.
+    #[serde(default)]
+    pub confirm: Vec<String>,
+}
+
+async fn submit(
+    State(app): State<App>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(req): ApiJson<SubmitRequest>,
+) -> ApiResult<Response> {
+    let row = lifecycle::submit(&app, &caller, id, &req.confirm).await?;
     respond(&app, &row, StatusCode::OK).await
 }
 

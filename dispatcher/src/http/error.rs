@@ -51,6 +51,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("API-015", 403, "password change required"),
     ("API-016", 409, "the approved version is not the current one"),
     ("API-017", 405, "method not allowed"),
+    ("API-018", 409, "confirmation required"),
     ("API-500", 500, "internal error"),
 ];
 
@@ -168,6 +169,10 @@ impl From<Error> for ApiError {
             .with_field("/areas")
             .with_findings(findings),
             Error::Conflict(m) => ApiError::new("API-007", m),
+            Error::ConfirmationNeeded { reasons, detail } => {
+                ApiError::new("API-018", format!("{detail}; submit again with \"confirm\": {reasons:?}"))
+                    .with_field("/confirm")
+            }
             Error::Stale => ApiError::new("API-016", e.to_string()).with_field("/capSha256"),
             Error::TwoPersonRule(m) => ApiError::new("API-008", m),
             Error::Forbidden(m) => ApiError::new("API-004", m),

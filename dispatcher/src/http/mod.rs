@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cap;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod routes;
 pub mod session;
 pub mod templates;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Instant;
 

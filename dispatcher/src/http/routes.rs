@@ -135,6 +135,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     let mut all = Vec::new();
     all.extend(super::session::endpoints());
     all.extend(super::alerts::endpoints());
+    all.extend(super::deliveries::endpoints());
+    all.extend(super::webhooks::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());

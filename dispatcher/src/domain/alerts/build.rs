@@ -90,6 +90,20 @@ pub fn freeze(alert: &Alert, profile: &Profile) -> Result<(String, Vec<Finding>)
     Ok((xml, report.findings))
 }
 
+/// The CAP a draft would become (with a placeholder identifier), for previews and reach.
+pub async fn preview_alert(app: &crate::app::App, row: &crate::db::alerts::AlertRow) -> Result<Alert> {
+    let content = AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?;
+    let named = crate::domain::areas::load(&mut app.db.read().await?, &content.areas).await?;
+    let env = Envelope {
+        identifier: Identifier::parse(format!("preview-{}", row.id)).map_err(|e| Error::Internal(e.into()))?,
+        sender: Sender::parse(app.settings.cap.sender.as_str()).map_err(|e| Error::Internal(e.into()))?,
+        sent: cap_alerts::model::CapDateTime::now_utc(),
+        msg_type: row.msg_type.parse().unwrap_or(MsgType::Alert),
+        references: Vec::new(),
+    };
+    Ok(build(&content, &env, &named, &app.settings.cap.sender_name))
+}
+
 /// Findings for content not yet frozen (drafts): the same checks, never an error.
 pub fn preview_findings(
     content: &AlertContent,

@@ -122,5 +122,6 @@ pub async fn cancel(app: &App, caller: &Caller, id: i64, kind: Correction, note:
         _ => row,
     };
     tx.commit().await?;
+    app.wake.plan();
     Ok(row)
 }

@@ -122,6 +122,7 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         row
     };
     tx.commit().await?;
+    app.wake.plan();
     Metrics::count(&app.metrics.cap_ingest, "accepted");
     Ok(Ingested { row, findings: doc.findings, duplicate: false })
 }

@@ -113,11 +113,31 @@ pub async fn edit(app: &App, caller: &Caller, id: i64, version: i64, content: se
 }
 
 /// Submits a draft: builds and freezes its CAP message, which must pass the authoring profile
-/// (in particular, have an area that can be targeted).
-pub async fn submit(app: &App, caller: &Caller, id: i64) -> Result<AlertRow> {
+/// (in particular, have an area that can be targeted). An alert that reaches nobody, or covers
+/// far more than the territory, needs those reasons named in `confirm`.
+pub async fn submit(app: &App, caller: &Caller, id: i64, confirm: &[String]) -> Result<AlertRow> {
+    // Reach is checked on the draft before the write transaction opens: it reads with other
+    // connections, and a transaction must never wait for a second connection from the pool.
+    let draft = get(&mut app.db.read().await?, id).await?;
+    only_author(caller, &draft, "submit")?;
+    expect_state(&draft, &[State::Draft], "submitted")?;
+    let preview = super::build::preview_alert(app, &draft).await?;
+    let reach = crate::fanout::reach::of(app, &preview).await?;
+    let missing: Vec<String> = reach.confirmations.iter().filter(|r| !confirm.contains(r)).cloned().collect();
+    if !missing.is_empty() {
+        let detail = format!(
+            "the alert reaches {} residents and devices over {:.1} km² (territory {:.1} km²)",
+            reach.people_and_devices(),
+            reach.area_km2,
+            reach.territory_km2
+        );
+        return Err(Error::ConfirmationNeeded { reasons: missing, detail });
+    }
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
-    only_author(caller, &row, "submit")?;
+    if row.version != draft.version {
+        return Err(Error::Conflict("the draft changed meanwhile: reload it".into()));
+    }
     expect_state(&row, &[State::Draft], "submitted")?;
     let row = freeze_row(app, &mut tx, &row).await?;
     record(&mut tx, caller, "alert.submit", &row, json!({ "capSha256": row.cap_sha256 })).await?;
@@ -228,6 +248,7 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     Metrics::count(&app.metrics.alert_transitions, State::Approved.as_str());
     let row = if issue_now { issue_row(app, &mut tx, caller, &row).await? } else { row };
     tx.commit().await?;
+    app.wake.plan();
     Ok(row)
 }
 
@@ -287,6 +308,7 @@ pub async fn issue(app: &App, caller: &Caller, id: i64) -> Result<AlertRow> {
     expect_state(&row, &[State::Approved], "issued")?;
     let row = issue_row(app, &mut tx, caller, &row).await?;
     tx.commit().await?;
+    app.wake.plan();
     Ok(row)
 }
 
@@ -311,20 +333,39 @@ pub(super) async fn issue_row(app: &App, tx: &mut Tx, caller: &Caller, row: &Ale
         _ => None,
     };
     if let Some(ended) = ended {
+        let mut earlier = Vec::new();
         for m in alerts::thread(tx, row.thread_id).await? {
             if m.id != row.id && m.state == State::Issued.as_str() {
                 alerts::transition(tx, m.id, &[State::Issued.as_str()], ended.as_str(), Mark::None, None).await?;
+                earlier.push(m.id);
             }
         }
+        // What the earlier messages have not sent yet, they never will: the correction goes
+        // to everyone they did reach.
+        crate::db::deliveries::cancel_queued(tx, &earlier).await?;
     }
     if row.expires_ms.is_none() && row.msg_type == "Cancel" {
         alerts::set_expires(tx, row.id, now_ms() + i64::from(app.settings.feed.cancel_visible_minutes) * 60_000)
             .await?;
     }
     let row = get(tx, row.id).await?;
+    let priority = row
+        .cap_xml
+        .as_deref()
+        .and_then(|x| cap_alerts::Reader::new().mode(cap_alerts::Mode::Lenient).read(x).ok())
+        .map_or(crate::fanout::priority::NORMAL, |d| crate::fanout::priority::of(&d.alert));
+    crate::db::fanouts::insert(tx, row.id, priority).await?;
+    crate::fanout::wake::notify_others(tx, "plan").await?;
     record(tx, caller, "alert.issue", &row, json!({ "identifier": row.identifier })).await?;
     Metrics::count(&app.metrics.alert_transitions, State::Issued.as_str());
     Ok(row)
+}
+
+/// The CAP alert frozen in a row.
+pub fn frozen_alert(row: &AlertRow) -> Result<cap_alerts::Alert> {
+    let xml = row.cap_xml.as_deref().ok_or_else(|| Error::Conflict("the alert has no CAP message yet".into()))?;
+    let doc = cap_alerts::Reader::new().mode(cap_alerts::Mode::Lenient).max_bytes(usize::MAX).read(xml);
+    doc.map(|d| d.alert).map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// Now in the server's local time zone, plus some seconds, as CAP writes it.

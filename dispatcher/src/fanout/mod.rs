@@ -1,0 +1,58 @@
+//! The fan-out engine. Issuing an alert writes a `fanouts` row in the same transaction; planners
+//! lease it, target the alert's recipients and create their deliveries in batches; one worker
+//! per channel leases due deliveries, sends them through the channel, and records each outcome
+//! under its lease's fencing token. Every step is durable and safe to repeat, so a crash or a
+//! killed instance delays deliveries but loses none.
+
+pub mod payloads;
+pub mod planner;
+pub mod priority;
+pub mod reach;
+pub mod recipients;
+pub mod targeting;
+pub mod wake;
+pub mod worker;
+
+use std::sync::Arc;
+
+use channels::Channel;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::config::ChannelSettings;
+
+/// A channel this instance sends on, with its limits.
+#[derive(Clone)]
+pub struct Runtime {
+    /// The adapter.
+    pub channel: Arc<dyn Channel>,
+    /// Its limits.
+    pub settings: ChannelSettings,
+}
+
+/// The channels configured in the settings.
+pub fn configured_channels(app: &App) -> anyhow::Result<Vec<Runtime>> {
+    let mut out = Vec::new();
+    let w = &app.settings.channels.webhook;
+    if w.enabled {
+        let timeout = std::time::Duration::from_secs(u64::from(w.timeout_seconds.max(1)));
+        out.push(Runtime { channel: Arc::new(channels::webhook::Webhook::new(timeout)?), settings: w.clone() });
+    }
+    Ok(out)
+}
+
+/// Starts the planners, one worker per channel, the wake-up listener and housekeeping.
+pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
+    let names: Vec<&'static str> = channels.iter().map(|r| r.channel.name()).collect();
+    let mut tasks = vec![
+        tokio::spawn(wake::listen(app.db.clone(), app.wake.clone())),
+        tokio::spawn(planner::run(app.clone(), names.clone(), i32::MAX, "planner-1")),
+        tokio::spawn(planner::run(app.clone(), names.clone(), i32::MAX, "planner-2")),
+        tokio::spawn(planner::run(app.clone(), names, 0, "planner-urgent")),
+        tokio::spawn(worker::housekeeping(app.clone())),
+    ];
+    for rt in channels {
+        tasks.push(tokio::spawn(worker::run(app.clone(), rt)));
+    }
+    tasks
+}

@@ -1,0 +1,42 @@
+//! Issued alerts as channels need them, built once per alert from the stored CAP and cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use cap_alerts::{Mode, Reader};
+use channels::AlertPayload;
+
+use crate::app::App;
+use crate::db::alerts;
+use crate::domain::alerts::state::mode;
+
+/// A small cache of payloads by alert id.
+#[derive(Debug, Default)]
+pub struct Payloads {
+    cache: Mutex<HashMap<i64, Arc<AlertPayload>>>,
+}
+
+impl Payloads {
+    /// The payload of an issued alert.
+    pub async fn get(&self, app: &App, alert_id: i64) -> anyhow::Result<Arc<AlertPayload>> {
+        if let Some(p) = self.cache.lock().ok().and_then(|c| c.get(&alert_id).cloned()) {
+            return Ok(p);
+        }
+        let row = alerts::by_id(&mut app.db.read().await?, alert_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("alert {alert_id} is gone"))?;
+        let xml = row.cap_xml.ok_or_else(|| anyhow::anyhow!("alert {alert_id} has no CAP"))?;
+        let doc =
+            Reader::new().mode(Mode::Lenient).max_bytes(usize::MAX).read(&xml).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let url = (row.scope == "Public").then(|| crate::domain::feed::cap_url(&app.settings, alert_id));
+        let payload =
+            Arc::new(AlertPayload::new(alert_id, doc.alert.clone(), Arc::from(xml), mode(doc.alert.status), url));
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() > 256 {
+                c.clear();
+            }
+            c.insert(alert_id, payload.clone());
+        }
+        Ok(payload)
+    }
+}

@@ -1,0 +1,50 @@
+//! Recipients as channels need them: addresses unsealed, secrets decrypted, for a batch at once.
+
+use std::collections::HashMap;
+
+use channels::Recipient;
+
+use crate::app::App;
+use crate::db::deliveries::Leased;
+use crate::db::{subscriptions, webhooks};
+
+/// The recipients of a batch of deliveries, by delivery id. A recipient that cannot be
+/// resolved is missing from the map (the worker fails that delivery).
+pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64, Recipient>> {
+    let ids = |kind: &str| -> Vec<i64> {
+        batch.iter().filter(|d| d.recipient_kind == kind).map(|d| d.recipient_id).collect()
+    };
+    let mut c = app.db.read().await?;
+    let hooks: HashMap<i64, Recipient> = webhooks::by_ids(&mut c, &ids("webhook"))
+        .await?
+        .into_iter()
+        .filter(|w| w.active)
+        .filter_map(|w| {
+            let secret = app.key.decrypt(&w.secret_sealed, &format!("webhook:{}", w.id)).ok()?;
+            Some((w.id, Recipient::Webhook { url: w.url, secret }))
+        })
+        .collect();
+    let subs: HashMap<i64, Recipient> = subscriptions::addresses(&mut c, &ids("subscription"))
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            let address = app.key.decrypt(&s.address_sealed, &format!("address:{}", s.channel)).ok()?;
+            let address = String::from_utf8(address).ok()?;
+            match s.channel.as_str() {
+                "memory" => Some((s.id, Recipient::Memory { key: address })),
+                _ => None,
+            }
+        })
+        .collect();
+    Ok(batch
+        .iter()
+        .filter_map(|d| {
+            let r = match d.recipient_kind.as_str() {
+                "webhook" => hooks.get(&d.recipient_id),
+                "subscription" => subs.get(&d.recipient_id),
+                _ => None,
+            };
+            r.map(|r| (d.id, r.clone()))
+        })
+        .collect())
+}

@@ -1,0 +1,283 @@
+//! Channel workers: lease due deliveries, send each through the channel within the channel's
+//! concurrency and rate, and record outcomes in batches under the lease's fencing token. A
+//! retry waits with exponential backoff and jitter, or as long as the provider asked.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use channels::{Message, Outcome};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::Runtime;
+use super::payloads::Payloads;
+use super::planner::instance;
+use crate::app::App;
+use crate::db::deliveries::{self, Completion, Leased};
+use crate::db::{now_ms, subscriptions, webhooks};
+use crate::metrics::Metrics;
+
+/// An outcome on its way to the database, holding its concurrency permit until it is recorded:
+/// so at most `concurrency` messages can have been sent without their outcome being stored,
+/// which bounds what a crash can make a worker send twice.
+type Done = (Leased, Outcome, Option<OwnedSemaphorePermit>);
+
+/// Sends on one channel until the process ends.
+pub async fn run(app: App, rt: Runtime) {
+    let name = rt.channel.name();
+    let owner = format!("{}/{name}", instance());
+    let concurrency = rt.settings.concurrency.max(1) as usize;
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<Done>();
+    tokio::spawn(record(app.clone(), done_rx));
+    let notify = app.wake.channel(name);
+    let poll = Duration::from_millis(u64::from(app.settings.fanout.poll_ms.max(10)));
+    let lease_ms = i64::from(app.settings.fanout.lease_seconds.max(1)) * 1000;
+    let payloads = Payloads::default();
+    let mut pace = Pace::new(rt.settings.rate_per_second);
+    loop {
+        let free = permits.available_permits();
+        if free == 0 {
+            drop(permits.clone().acquire_owned().await);
+            continue;
+        }
+        let batch = match claim(&app, name, &owner, free.min(512) as i64, lease_ms).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(channel = name, error = %e, "leasing deliveries failed; retrying");
+                tokio::time::sleep(poll).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            let _ = tokio::time::timeout(poll, notify.notified()).await;
+            continue;
+        }
+        let recipients = super::recipients::resolve(&app, &batch).await.unwrap_or_default();
+        for d in batch {
+            let Ok(permit) = permits.clone().acquire_owned().await else { return };
+            pace.wait().await;
+            let (recipient, payload) = match (recipients.get(&d.id), payloads.get(&app, d.alert_id).await) {
+                (Some(r), Ok(p)) => (r.clone(), p),
+                (None, _) => {
+                    let _ = done_tx.send((
+                        d,
+                        Outcome::Failed { error: "the recipient is no longer active".into() },
+                        Some(permit),
+                    ));
+                    continue;
+                }
+                (_, Err(e)) => {
+                    let _ =
+                        done_tx.send((d, Outcome::Retry { not_before: None, error: format!("{e:#}") }, Some(permit)));
+                    continue;
+                }
+            };
+            let msg = Message { delivery_id: d.id, attempt: d.attempts.max(1) as u32, alert: payload, recipient };
+            let (channel, done_tx) = (rt.channel.clone(), done_tx.clone());
+            tokio::spawn(async move {
+                let outcome = channel.send(&msg).await;
+                let _ = done_tx.send((d, outcome, Some(permit)));
+            });
+        }
+    }
+}
+
+async fn claim(app: &App, channel: &str, owner: &str, limit: i64, lease_ms: i64) -> Result<Vec<Leased>, sqlx::Error> {
+    let mut tx = app.db.begin().await?;
+    let batch = deliveries::claim(&mut tx, channel, owner, limit, lease_ms).await?;
+    tx.commit().await?;
+    Ok(batch)
+}
+
+/// Leases one batch, sends it (concurrently, within the channel's limit) and records the
+/// outcomes; gives how many were sent. For tests and tools that drive the outbox step by step.
+pub async fn drain_once(app: &App, rt: &Runtime, limit: i64) -> anyhow::Result<usize> {
+    let owner = format!("{}/{}-drain", instance(), rt.channel.name());
+    let lease_ms = i64::from(app.settings.fanout.lease_seconds.max(1)) * 1000;
+    let batch = claim(app, rt.channel.name(), &owner, limit, lease_ms).await?;
+    let recipients = super::recipients::resolve(app, &batch).await?;
+    let payloads = Payloads::default();
+    let mut done = Vec::with_capacity(batch.len());
+    for d in batch {
+        let outcome = match (recipients.get(&d.id), payloads.get(app, d.alert_id).await) {
+            (Some(r), Ok(p)) => {
+                let msg =
+                    Message { delivery_id: d.id, attempt: d.attempts.max(1) as u32, alert: p, recipient: r.clone() };
+                rt.channel.send(&msg).await
+            }
+            (None, _) => Outcome::Failed { error: "the recipient is no longer active".into() },
+            (_, Err(e)) => Outcome::Retry { not_before: None, error: format!("{e:#}") },
+        };
+        done.push((d, outcome, None));
+    }
+    write(app, &done).await?;
+    Ok(done.len())
+}
+
+/// Records outcomes in batches of up to 500 (or whatever arrived within 20 ms).
+async fn record(app: App, mut rx: mpsc::UnboundedReceiver<Done>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        let until = Instant::now() + Duration::from_millis(20);
+        while batch.len() < 500 {
+            match tokio::time::timeout_at(until.into(), rx.recv()).await {
+                Ok(Some(x)) => batch.push(x),
+                _ => break,
+            }
+        }
+        loop {
+            match write(&app, &batch).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "recording outcomes failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+}
+
+async fn write(app: &App, batch: &[Done]) -> Result<(), sqlx::Error> {
+    let max = i64::from(app.settings.fanout.max_attempts.max(1));
+    let now = now_ms();
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut dropped = Vec::new();
+    for (d, outcome, _) in batch {
+        let c = match outcome {
+            Outcome::Sent { provider_id } => Completion::Sent(provider_id.clone()),
+            Outcome::Delivered { provider_id } => Completion::Delivered(provider_id.clone()),
+            Outcome::Failed { error } => Completion::Failed(error.clone()),
+            Outcome::DropAddress { error } => {
+                dropped.push(d);
+                Completion::Failed(error.clone())
+            }
+            Outcome::Retry { error, .. } if i64::from(d.attempts) >= max => {
+                Completion::Failed(format!("gave up after {} attempts; the last: {error}", d.attempts))
+            }
+            Outcome::Retry { not_before, error } => {
+                Completion::Retry { at_ms: now + retry_delay_ms(d.attempts, *not_before), error: error.clone() }
+            }
+        };
+        rows.push((d.id, d.fence, c));
+    }
+    let mut tx = app.db.begin().await?;
+    let stale = deliveries::complete(&mut tx, &rows).await?;
+    for d in &dropped {
+        match d.recipient_kind.as_str() {
+            "webhook" => webhooks::deactivate(&mut tx, d.recipient_id).await?,
+            "subscription" => subscriptions::deactivate(&mut tx, d.recipient_id).await?,
+            _ => 0,
+        };
+    }
+    tx.commit().await?;
+    if !stale.is_empty() {
+        tracing::info!(count = stale.len(), "outcomes refused: another worker had taken the deliveries over");
+    }
+    for ((d, _, _), (id, _, c)) in batch.iter().zip(&rows) {
+        let outcome = if stale.contains(id) {
+            "stale"
+        } else {
+            match c {
+                Completion::Sent(_) => "sent",
+                Completion::Delivered(_) => "delivered",
+                Completion::Retry { .. } => "retry",
+                Completion::Failed(_) => "failed",
+            }
+        };
+        Metrics::count_delivery(&app.metrics, &d.channel, outcome);
+    }
+    Ok(())
+}
+
+/// How long to wait before attempt `attempts + 1`: what the provider asked (at least a second),
+/// or 2 s doubling up to 10 minutes, with ±20 % jitter so retries do not arrive in step.
+pub fn retry_delay_ms(attempts: i32, not_before: Option<Duration>) -> i64 {
+    if let Some(d) = not_before {
+        return (d.as_millis() as i64).max(1000);
+    }
+    let base = 2000i64.saturating_mul(1 << attempts.clamp(1, 20).saturating_sub(1)).min(600_000);
+    let r = crate::domain::crypto::random_bytes::<2>();
+    let jitter = (i64::from(u16::from_le_bytes(r)) % 401 - 200) as f64 / 1000.0;
+    (base as f64 * (1.0 + jitter)) as i64
+}
+
+/// Spacing sends to a rate.
+struct Pace {
+    interval: Option<Duration>,
+    next: Instant,
+}
+
+impl Pace {
+    fn new(per_second: f64) -> Self {
+        let interval = (per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / per_second));
+        Pace { interval, next: Instant::now() }
+    }
+
+    async fn wait(&mut self) {
+        let Some(i) = self.interval else { return };
+        let now = Instant::now();
+        if self.next > now {
+            tokio::time::sleep_until(self.next.into()).await;
+        } else {
+            self.next = now;
+        }
+        self.next += i;
+    }
+}
+
+/// Every few seconds: end deliveries of expired alerts, record first and last delivery times,
+/// and publish queue depths.
+pub async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = housekeep(&app).await {
+            tracing::warn!(error = %e, "outbox housekeeping failed; will retry");
+        }
+    }
+}
+
+async fn housekeep(app: &App) -> Result<(), sqlx::Error> {
+    let mut tx = app.db.begin().await?;
+    deliveries::expire_due(&mut tx).await?;
+    tx.commit().await?;
+    let finished = deliveries::finished_untimed(&mut app.db.read().await?, now_ms() - 24 * 3_600_000).await?;
+    for t in finished {
+        let mut tx = app.db.begin().await?;
+        let first_time = deliveries::record_timing(&mut tx, &t).await?;
+        tx.commit().await?;
+        if first_time {
+            let issued =
+                crate::db::alerts::by_id(&mut app.db.read().await?, t.alert_id).await?.and_then(|a| a.issued_ms);
+            if let (Some(issued), Some(first), Some(last)) = (issued, t.first_ms, t.last_ms) {
+                app.metrics.observe_fanout(
+                    &t.channel,
+                    (first - issued) as f64 / 1000.0,
+                    (last - issued) as f64 / 1000.0,
+                );
+            }
+        }
+    }
+    for c in deliveries::queue_depth(&mut app.db.read().await?).await? {
+        app.metrics.set_queue_depth(&c.channel, c.n);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_the_provider() {
+        for _ in 0..50 {
+            let first = retry_delay_ms(1, None);
+            assert!((1600..=2400).contains(&first), "{first}");
+            let fourth = retry_delay_ms(4, None);
+            assert!((12_800..=19_200).contains(&fourth), "{fourth}");
+            assert!(retry_delay_ms(30, None) <= 720_000);
+        }
+        assert_eq!(retry_delay_ms(3, Some(Duration::from_secs(30))), 30_000);
+        assert_eq!(retry_delay_ms(3, Some(Duration::ZERO)), 1000);
+    }
+}
