@@ -13,7 +13,9 @@ pub async fn submitted(app: &TestApp, author: &Session, content: Value) -> Value
     let r = app.post("/api/v1/alerts", Auth::Session(author), json!({ "content": content })).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_i64().unwrap();
-    let r = app.post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(author), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(author), json!({ "confirm": ["no-recipients"] }))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()
 }
@@ -200,7 +202,9 @@ on_both!(an_alert_without_a_resolvable_area_is_refused, |app: TestApp| async mov
     let id = app.post("/api/v1/alerts", Auth::Session(&author), json!({ "content": c })).await.json()["id"]
         .as_i64()
         .unwrap();
-    let r = app.post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&author), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&author), json!({ "confirm": ["no-recipients"] }))
+        .await;
     assert_eq!((r.status, r.code().as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "API-013"), "{}", r.text());
     assert!(
         r.json()["findings"]
@@ -317,7 +321,9 @@ on_both!(issued_alerts_expire_and_leave_the_feed, |app: TestApp| async move {
     let id = app.post("/api/v1/alerts", Auth::Session(&author), json!({ "content": past })).await.json()["id"]
         .as_i64()
         .unwrap();
-    let r = app.post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&author), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&author), json!({ "confirm": ["no-recipients"] }))
+        .await;
     assert_eq!(r.json()["field"], "/infos/0/expires", "an expired warning is not sent: {}", r.text());
 
     let issued = approve_and_issue(&app, &approver, &submitted(&app, &author, content("Actual")).await).await;

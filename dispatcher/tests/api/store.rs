@@ -2,7 +2,7 @@
 
 use dispatcher::app::App;
 use dispatcher::db::alerts::{self, Mark, NewAlert};
-use dispatcher::db::{self, Conn, Executor as _, users};
+use dispatcher::db::{self, users};
 use dispatcher::domain::accounts;
 use dispatcher::domain::audit::{self, Actor, Event};
 use dispatcher::domain::roles::Role;
@@ -12,13 +12,7 @@ use crate::on_both;
 use crate::support::TestApp;
 
 async fn raw(app: &App, sql: &'static str) -> Result<u64, sqlx::Error> {
-    let mut tx = app.db.begin().await?;
-    let n = match tx.conn() {
-        Conn::Sqlite(c) => sqlx::query(sql).execute(&mut *c).await?.rows_affected(),
-        Conn::Postgres(c) => sqlx::query(sql).execute(&mut *c).await?.rows_affected(),
-    };
-    tx.commit().await?;
-    Ok(n)
+    crate::support::raw_sql(app, sql).await
 }
 
 on_both!(users_are_unique_and_roles_round_trip, |t: TestApp| async move {

@@ -95,6 +95,11 @@ pub fn settings(url: &str) -> Settings {
 pub struct TestApp {
     pub app: App,
     pub base: String,
+    /// The in-memory channel, registered as `memory`.
+    pub memory: std::sync::Arc<channels::memory::Memory>,
+    /// Its runtime, for driving the outbox step by step.
+    pub memory_rt: dispatcher::fanout::Runtime,
+    engine: Vec<tokio::task::JoinHandle<()>>,
     client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pg: Option<(String, String)>,
@@ -106,8 +111,17 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_with(backend, |_| {}).await
 }
 
-/// Starts a server with adjusted settings.
+/// Starts a server with adjusted settings, and the fan-out engine.
 pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    start(backend, adjust, true).await
+}
+
+/// Starts a server whose outbox the test drives itself (no planners or workers running).
+pub async fn spawn_quiet(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    start(backend, adjust, false).await
+}
+
+async fn start(backend: Backend, adjust: impl FnOnce(&mut Settings), engine: bool) -> Option<TestApp> {
     dispatcher::server::install_crypto_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg) = fresh_database(backend, dir.path()).await?;
@@ -120,9 +134,24 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) ->
     tokio::spawn(dispatcher::server::run(app.clone(), listener, async {
         let _ = rx.await;
     }));
+    let memory = std::sync::Arc::new(channels::memory::Memory::new());
+    let memory_rt = dispatcher::fanout::Runtime {
+        channel: memory.clone(),
+        settings: dispatcher::config::ChannelSettings::default(),
+    };
+    let engine = if engine {
+        let mut runtimes = dispatcher::fanout::configured_channels(&app).expect("channels");
+        runtimes.push(memory_rt.clone());
+        dispatcher::fanout::spawn(&app, runtimes)
+    } else {
+        Vec::new()
+    };
     Some(TestApp {
         app,
         base: format!("http://{addr}"),
+        memory,
+        memory_rt,
+        engine,
         client: reqwest::Client::new(),
         shutdown: Some(tx),
         pg,
@@ -132,6 +161,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) ->
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.engine.iter().for_each(tokio::task::JoinHandle::abort);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -300,4 +330,80 @@ pub fn content(status: &str) -> Value {
             "areas": [{ "areaDesc": "Nábrežie", "polygons": [[[48.1, 17.0], [48.2, 17.0], [48.2, 17.2], [48.1, 17.2], [48.1, 17.0]]] }]
         }]
     })
+}
+
+/// Runs one SQL statement on the test database (to age rows or break guards).
+pub async fn raw_sql(app: &App, sql: &'static str) -> Result<u64, sqlx::Error> {
+    use dispatcher::db::{Conn, Executor as _};
+    let mut tx = app.db.begin().await?;
+    let n = match tx.conn() {
+        Conn::Sqlite(c) => sqlx::query(sql).execute(&mut *c).await?.rows_affected(),
+        Conn::Postgres(c) => sqlx::query(sql).execute(&mut *c).await?.rows_affected(),
+    };
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// One request a receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// A loopback HTTP receiver that records requests and answers by path: `/status/NNN/...`
+/// answers NNN (with `Retry-After: 60` for 429), anything else 200.
+pub struct Receiver {
+    pub url: String,
+    pub got: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = got.clone();
+        let handler = move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                let path = uri.path().to_owned();
+                store.lock().unwrap().push(Received { path: path.clone(), headers, body: body.to_vec() });
+                let status = path
+                    .strip_prefix("/status/")
+                    .and_then(|s| s.get(..3))
+                    .and_then(|s| s.parse::<u16>().ok())
+                    .unwrap_or(200);
+                let mut resp =
+                    axum::response::IntoResponse::into_response(axum::http::StatusCode::from_u16(status).unwrap());
+                if status == 429 {
+                    resp.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("60"));
+                }
+                resp
+            }
+        };
+        let router = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Receiver { url, got, _task: task }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` requests arrived (at most 20 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("only {} of {n} requests arrived", self.received().len());
+    }
 }
