@@ -36,9 +36,32 @@ pub async fn insert(
     )
 }
 
-/// Stores a webhook's sealed secret (sealed after insertion, because the seal names the row).
-pub async fn set_secret(ex: &mut impl Executor, id: i64, secret_sealed: &str) -> Result<u64, sqlx::Error> {
-    exec!(ex, "UPDATE webhooks SET secret_sealed = $2 WHERE id = $1", id, secret_sealed)
+/// Adds many webhooks at once: (name, url, sealed secret), all wanting exercises.
+pub async fn insert_many(ex: &mut impl Executor, rows: &[(String, String, String)]) -> Result<u64, sqlx::Error> {
+    const SQL: &str = "INSERT INTO webhooks (name, url, secret_sealed, exercises, created_ms, changed_ms) ";
+    let now = now_ms();
+    let mut n = 0;
+    for chunk in rows.chunks(1000) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut q = sqlx::QueryBuilder::<$db>::new(SQL);
+                q.push_values(chunk, |mut b, (name, url, sealed)| {
+                    b.push_bind(name.as_str())
+                        .push_bind(url.as_str())
+                        .push_bind(sealed.as_str())
+                        .push("TRUE")
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.build().execute(&mut *$c).await?.rows_affected()
+            }};
+        }
+        n += match ex.conn() {
+            super::Conn::Sqlite(c) => run!(sqlx::Sqlite, c),
+            super::Conn::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+    }
+    Ok(n)
 }
 
 /// Every webhook.

@@ -48,20 +48,42 @@ pub async fn add(
         return Err(Error::invalid("/url", "an http:// or https:// URL"));
     }
     let secret = random_token();
+    let name = name.trim();
+    let sealed = app.key.encrypt(secret.as_bytes(), &seal_context(name));
     let mut tx = app.db.begin().await?;
-    let id = match webhooks::insert(&mut tx, name.trim(), url, "", exercises).await {
+    let id = match webhooks::insert(&mut tx, name, url, &sealed, exercises).await {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(Error::Conflict(format!("a webhook named {name} exists")));
         }
         Err(e) => return Err(e.into()),
     };
-    let sealed = app.key.encrypt(secret.as_bytes(), &format!("webhook:{id}"));
-    webhooks::set_secret(&mut tx, id, &sealed).await?;
     audit::record(&mut tx, Event::new(actor, address, "webhook.add", format!("webhook:{name}"))).await?;
     let row = webhooks::by_ids(&mut tx, &[id]).await?.pop().ok_or(Error::NotFound("webhook"))?;
     tx.commit().await?;
     Ok((WebhookView::from(&row), secret))
+}
+
+/// What a webhook's sealed secret is bound to: its name, which never changes.
+pub fn seal_context(name: &str) -> String {
+    format!("webhook:{name}")
+}
+
+/// Registers many webhooks at once (for imports and load tests); gives their secrets in order.
+pub async fn add_many(app: &App, actor: &Actor, address: &str, hooks: &[(String, String)]) -> Result<Vec<String>> {
+    let secrets: Vec<String> = hooks.iter().map(|_| random_token()).collect();
+    let rows: Vec<(String, String, String)> = hooks
+        .iter()
+        .zip(&secrets)
+        .map(|((name, url), secret)| {
+            (name.clone(), url.clone(), app.key.encrypt(secret.as_bytes(), &seal_context(name)))
+        })
+        .collect();
+    let mut tx = app.db.begin().await?;
+    webhooks::insert_many(&mut tx, &rows).await?;
+    audit::record(&mut tx, Event::new(actor, address, "webhook.add_many", format!("webhooks:{}", hooks.len()))).await?;
+    tx.commit().await?;
+    Ok(secrets)
 }
 
 /// Every webhook.

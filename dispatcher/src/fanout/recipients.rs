@@ -20,7 +20,7 @@ pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64,
         .into_iter()
         .filter(|w| w.active)
         .filter_map(|w| {
-            let secret = app.key.decrypt(&w.secret_sealed, &format!("webhook:{}", w.id)).ok()?;
+            let secret = app.key.decrypt(&w.secret_sealed, &crate::domain::webhooks::seal_context(&w.name)).ok()?;
             Some((w.id, Recipient::Webhook { url: w.url, secret }))
         })
         .collect();

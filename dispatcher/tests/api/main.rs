@@ -9,6 +9,7 @@ mod authz;
 mod cap;
 mod cli_admin;
 mod cli_cap;
+mod crash;
 mod engine;
 mod input;
 mod lifecycle;
