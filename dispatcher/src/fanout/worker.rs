@@ -34,13 +34,23 @@ pub async fn run(app: App, rt: Runtime) {
     let lease_ms = i64::from(app.settings.fanout.lease_seconds.max(1)) * 1000;
     let payloads = Payloads::default();
     let mut pace = Pace::new(rt.settings.rate_per_second);
+    // Lease in batches of at least half the window, so a busy channel costs one claim per
+    // many sends rather than one per send; and never more than the rate lets go out within
+    // half a lease, so what is leased is sent before the lease runs out.
+    let half = (concurrency / 2).max(1);
+    let by_rate = if rt.settings.rate_per_second > 0.0 {
+        ((rt.settings.rate_per_second * lease_ms as f64 / 2000.0) as usize).max(1)
+    } else {
+        usize::MAX
+    };
     loop {
-        let free = permits.available_permits();
-        if free == 0 {
-            drop(permits.clone().acquire_owned().await);
-            continue;
+        if permits.available_permits() < half {
+            let Ok(p) = permits.clone().acquire_many_owned(half as u32).await else { return };
+            drop(p);
         }
-        let batch = match claim(&app, name, &owner, free.min(512) as i64, lease_ms).await {
+        let free = permits.available_permits();
+        let limit = free.min(512).min(by_rate).max(1);
+        let batch = match claim(&app, name, &owner, limit as i64, lease_ms).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(channel = name, error = %e, "leasing deliveries failed; retrying");
