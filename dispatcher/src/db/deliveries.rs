@@ -9,7 +9,7 @@ use super::{Conn, Executor, id_list, now_ms};
 /// A delivery to create.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NewDelivery {
-    pub channel: String,
+    pub channel: std::sync::Arc<str>,
     pub recipient_kind: &'static str,
     pub recipient_id: i64,
 }
@@ -29,7 +29,7 @@ pub async fn insert_batch(
     let now = now_ms();
     match ex.conn() {
         Conn::Postgres(c) => {
-            let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+            let channels: Vec<&str> = rows.iter().map(|r| &*r.channel).collect();
             let kinds: Vec<&str> = rows.iter().map(|r| r.recipient_kind).collect();
             let ids: Vec<i64> = rows.iter().map(|r| r.recipient_id).collect();
             let r = sqlx::query(
@@ -59,7 +59,7 @@ pub async fn insert_batch(
                 );
                 q.push_values(chunk, |mut b, r| {
                     b.push_bind(alert_id)
-                        .push_bind(r.channel.as_str())
+                        .push_bind(&*r.channel)
                         .push_bind(r.recipient_kind)
                         .push_bind(r.recipient_id)
                         .push_bind(priority)
@@ -216,7 +216,7 @@ pub async fn reached(ex: &mut impl Executor, alert_ids: &[i64]) -> Result<Vec<Ne
                 "webhook" => "webhook",
                 _ => return None,
             };
-            Some(NewDelivery { channel: r.channel, recipient_kind: kind, recipient_id: r.recipient_id })
+            Some(NewDelivery { channel: r.channel.into(), recipient_kind: kind, recipient_id: r.recipient_id })
         })
         .collect())
 }
@@ -298,18 +298,41 @@ pub struct Timing {
     pub last_ms: Option<i64>,
 }
 
-/// Channels of alerts issued since `since_ms` whose deliveries all ended and whose timing was
-/// not recorded yet.
+/// The channels deliveries can be on, for the per-channel checks below.
+pub const CHANNELS: &[&str] = &["webhook", "push", "sms", "email", "siren", "display", "memory"];
+
+/// Per alert and channel whose deliveries are all finished (fan-out planned in the last day,
+/// nothing queued, no timing recorded yet): the first and last time one was sent. Each check
+/// is an index lookup, so an alert still in progress costs nothing however large it is; the
+/// deliveries are scanned once, when the channel has finished.
 pub async fn finished_untimed(ex: &mut impl Executor, since_ms: i64) -> Result<Vec<Timing>, sqlx::Error> {
-    fetch_all!(
-        ex,
-        Timing,
-        "SELECT d.alert_id, d.channel, MIN(d.sent_ms) AS first_ms, MAX(d.sent_ms) AS last_ms FROM deliveries d \
-         JOIN fanouts f ON f.alert_id = d.alert_id AND f.state = 'done' \
-         WHERE d.created_ms >= $1 AND NOT EXISTS (SELECT 1 FROM fanout_timings t WHERE t.alert_id = d.alert_id AND t.channel = d.channel) \
-         GROUP BY d.alert_id, d.channel HAVING SUM(CASE WHEN d.status = 'queued' THEN 1 ELSE 0 END) = 0",
-        since_ms
-    )
+    #[derive(sqlx::FromRow)]
+    struct Candidate {
+        alert_id: i64,
+        channel: String,
+    }
+    let list = CHANNELS.iter().map(|c| format!("('{c}')")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "WITH c(channel) AS (VALUES {list}) \
+         SELECT f.alert_id, c.channel FROM fanouts f CROSS JOIN c \
+         WHERE f.state = 'done' AND f.done_ms >= $1 \
+         AND NOT EXISTS (SELECT 1 FROM fanout_timings t WHERE t.alert_id = f.alert_id AND t.channel = c.channel) \
+         AND EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = f.alert_id AND d.channel = c.channel) \
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = f.alert_id AND d.channel = c.channel AND d.status = 'queued')"
+    );
+    let candidates = fetch_all!(ex, Candidate, sqlx::AssertSqlSafe(sql), since_ms)?;
+    let mut out = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        out.extend(fetch_optional!(
+            ex,
+            Timing,
+            "SELECT alert_id, channel, MIN(sent_ms) AS first_ms, MAX(sent_ms) AS last_ms FROM deliveries \
+             WHERE alert_id = $1 AND channel = $2 GROUP BY alert_id, channel",
+            c.alert_id,
+            &c.channel
+        )?);
+    }
+    Ok(out)
 }
 
 /// Records a timing once; gives whether this call recorded it.

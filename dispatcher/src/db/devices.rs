@@ -1,5 +1,6 @@
 //! `devices`: sirens and public displays.
 
+use super::changes::{Cursor, stamp};
 use super::{Executor, now_ms};
 
 /// What targeting needs of a device.
@@ -12,6 +13,7 @@ pub struct DeviceInfo {
     pub lon: f64,
     pub groups: String,
     pub active: bool,
+    pub change_seq: i64,
 }
 
 /// Adds a device; gives its id.
@@ -23,25 +25,28 @@ pub async fn insert(
     lon: f64,
     groups: &str,
 ) -> Result<i64, sqlx::Error> {
+    let seq = stamp(ex).await?;
     scalar!(
         ex,
         i64,
-        "INSERT INTO devices (kind, name, lat, lon, groups, created_ms, changed_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO devices (kind, name, lat, lon, groups, created_ms, changed_ms, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
         kind,
         name,
         lat,
         lon,
         groups,
-        now_ms()
+        now_ms(),
+        seq
     )
 }
 
-/// Devices changed since a time.
-pub async fn changed_since(ex: &mut impl Executor, since_ms: i64) -> Result<Vec<DeviceInfo>, sqlx::Error> {
+/// Devices changed at or after a cursor.
+pub async fn changed_since(ex: &mut impl Executor, since: Cursor) -> Result<Vec<DeviceInfo>, sqlx::Error> {
     fetch_all!(
         ex,
         DeviceInfo,
-        "SELECT id, kind, name, lat, lon, groups, active FROM devices WHERE changed_ms >= $1",
-        since_ms
+        "SELECT id, kind, name, lat, lon, groups, active, change_seq FROM devices WHERE change_seq >= $1",
+        since.0
     )
 }

@@ -47,43 +47,62 @@ pub fn address_hash(app: &App, channel: &str, address: &str) -> String {
     app.key.lookup_hash(&format!("address:{channel}"), address)
 }
 
-/// Adds subscriptions in one transaction; gives their ids. The targeting index picks them up at
-/// its next catch-up.
+/// Adds subscriptions in one transaction, a thousand rows a statement; gives their ids in the
+/// order given. The targeting index picks them up at its next catch-up.
 pub async fn add(app: &App, subs: &[Subscription]) -> Result<Vec<i64>> {
+    if let Some(i) = subs.iter().position(|s| s.places.is_empty()) {
+        return Err(Error::invalid(format!("/{i}/places"), "at least one place"));
+    }
     let mut tx = app.db.begin().await?;
     let mut ids = Vec::with_capacity(subs.len());
-    for s in subs {
-        if s.places.is_empty() {
-            return Err(Error::invalid("/places", "at least one place"));
-        }
-        let context = format!("address:{}", s.channel);
-        let sealed = app.key.encrypt(s.address.as_bytes(), &context);
-        let hash = address_hash(app, &s.channel, &s.address);
-        let languages = s.languages.join(",");
-        let new = NewSubscription {
-            channel: &s.channel,
-            address_sealed: &sealed,
-            address_hash: &hash,
-            languages: &languages,
-            min_severity: s.min_severity.as_str(),
-            exercises: s.exercises,
-            tests: s.tests,
-            verified: s.verified,
-        };
-        let id = match subscriptions::insert(&mut tx, &new).await {
-            Ok(id) => id,
+    for chunk in subs.chunks(1000) {
+        let sealed: Vec<(String, String, String)> = chunk
+            .iter()
+            .map(|s| {
+                (
+                    app.key.encrypt(s.address.as_bytes(), &format!("address:{}", s.channel)),
+                    address_hash(app, &s.channel, &s.address),
+                    s.languages.join(","),
+                )
+            })
+            .collect();
+        let rows: Vec<NewSubscription<'_>> = chunk
+            .iter()
+            .zip(&sealed)
+            .map(|(s, (sealed, hash, languages))| NewSubscription {
+                channel: &s.channel,
+                address_sealed: sealed,
+                address_hash: hash,
+                languages,
+                min_severity: s.min_severity.as_str(),
+                exercises: s.exercises,
+                tests: s.tests,
+                verified: s.verified,
+            })
+            .collect();
+        let inserted = match subscriptions::insert_many(&mut tx, &rows).await {
+            Ok(v) => v,
             Err(e) if crate::db::is_unique_violation(&e) => {
-                return Err(Error::Conflict("this address is already subscribed".into()));
+                return Err(Error::Conflict("an address is already subscribed".into()));
             }
             Err(e) => return Err(e.into()),
         };
-        for p in &s.places {
-            match *p {
-                Place::Point { lat, lon } => subscriptions::insert_place(&mut tx, id, Some((lat, lon)), None).await?,
-                Place::Area(a) => subscriptions::insert_place(&mut tx, id, None, Some(a)).await?,
-            };
+        // Hashes are unique per channel; the chunk's (channel, hash) pairs name its rows.
+        let by_hash: std::collections::HashMap<&str, i64> =
+            inserted.iter().map(|(id, hash)| (hash.as_str(), *id)).collect();
+        let mut places = Vec::new();
+        for (s, (_, hash, _)) in chunk.iter().zip(&sealed) {
+            let id =
+                *by_hash.get(hash.as_str()).ok_or_else(|| Error::Internal(anyhow::anyhow!("a row went missing")))?;
+            ids.push(id);
+            for p in &s.places {
+                places.push(match *p {
+                    Place::Point { lat, lon } => (id, Some((lat, lon)), None),
+                    Place::Area(a) => (id, None, Some(a)),
+                });
+            }
         }
-        ids.push(id);
+        subscriptions::insert_places_many(&mut tx, &places).await?;
     }
     tx.commit().await?;
     Ok(ids)

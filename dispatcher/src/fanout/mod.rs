@@ -41,11 +41,13 @@ pub fn configured_channels(app: &App) -> anyhow::Result<Vec<Runtime>> {
     Ok(out)
 }
 
-/// Starts the planners, one worker per channel, the wake-up listener and housekeeping.
+/// Starts the planners, one worker per channel, the wake-up listener, the targeting index's
+/// catch-up and housekeeping.
 pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
     let names: Vec<&'static str> = channels.iter().map(|r| r.channel.name()).collect();
     let mut tasks = vec![
         tokio::spawn(wake::listen(app.db.clone(), app.wake.clone())),
+        tokio::spawn(targeting::keep_in_step(app.clone())),
         tokio::spawn(planner::run(app.clone(), names.clone(), i32::MAX, "planner-1")),
         tokio::spawn(planner::run(app.clone(), names.clone(), i32::MAX, "planner-2")),
         tokio::spawn(planner::run(app.clone(), names, 0, "planner-urgent")),

@@ -49,14 +49,16 @@ pub async fn plan_one(app: &App, channels: &[&'static str], owner: &str, max_pri
         return Ok(false);
     };
     tx.commit().await?;
+    let started = std::time::Instant::now();
     let (rows, expires_ms) =
         targets(app, f.alert_id, channels).await.with_context(|| format!("targeting alert {}", f.alert_id))?;
+    let targeted = started.elapsed();
     let batch = app.settings.fanout.planner_batch.max(1) as usize;
     for chunk in rows.chunks(batch) {
         let mut tx = app.db.begin().await?;
         deliveries::insert_batch(&mut tx, f.alert_id, f.priority, expires_ms, chunk).await?;
         fanouts::renew(&mut tx, f.alert_id, owner, lease_ms).await?;
-        let sent_on: HashSet<&str> = chunk.iter().map(|r| r.channel.as_str()).collect();
+        let sent_on: HashSet<&str> = chunk.iter().map(|r| &*r.channel).collect();
         for ch in &sent_on {
             notify_others(&mut tx, &format!("send:{ch}")).await?;
         }
@@ -66,7 +68,13 @@ pub async fn plan_one(app: &App, channels: &[&'static str], owner: &str, max_pri
     let mut tx = app.db.begin().await?;
     fanouts::done(&mut tx, f.alert_id, owner, rows.len() as i64).await?;
     tx.commit().await?;
-    tracing::info!(alert = f.alert_id, recipients = rows.len(), "fan-out planned");
+    tracing::info!(
+        alert = f.alert_id,
+        recipients = rows.len(),
+        targeting_ms = targeted.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "fan-out planned"
+    );
     Ok(true)
 }
 
@@ -87,18 +95,15 @@ pub async fn targets(
     let (coverage, touched) = resolve(&alert, &named);
     let audience = Audience { severity: priority::severity(&alert), status: alert.status };
     let selection = app.targeting.select(&coverage, &touched, audience);
-    let mut seen = HashSet::new();
-    let mut rows = Vec::new();
-    let mut push = |d: NewDelivery| {
-        if seen.insert(d.clone()) {
-            rows.push(d);
-        }
-    };
+    // Targeting gives each subscription and device once; only an Update or Cancel, which adds
+    // those the earlier messages reached, can name a recipient twice.
+    let mut rows: Vec<NewDelivery> = Vec::with_capacity(selection.subscriptions.len() + selection.devices.len());
     let mut c = app.db.read().await?;
     if channels.contains(&"webhook") {
+        let webhook: std::sync::Arc<str> = "webhook".into();
         for (id, exercises) in webhooks::active(&mut c).await? {
             if alert.is_actual() || exercises {
-                push(NewDelivery { channel: "webhook".into(), recipient_kind: "webhook", recipient_id: id });
+                rows.push(NewDelivery { channel: webhook.clone(), recipient_kind: "webhook", recipient_id: id });
             }
         }
     }
@@ -110,20 +115,21 @@ pub async fn targets(
     let correction_only = alert.msg_type == MsgType::Cancel || all_clear;
     if !correction_only {
         for (id, kind) in selection.devices {
-            push(NewDelivery { channel: kind, recipient_kind: "device", recipient_id: id });
+            rows.push(NewDelivery { channel: kind, recipient_kind: "device", recipient_id: id });
         }
         for (id, channel) in selection.subscriptions {
-            if channels.contains(&channel.as_str()) {
-                push(NewDelivery { channel, recipient_kind: "subscription", recipient_id: id });
+            if channels.contains(&&*channel) {
+                rows.push(NewDelivery { channel, recipient_kind: "subscription", recipient_id: id });
             }
         }
     }
     if alert.msg_type != MsgType::Alert {
         let earlier: Vec<i64> =
             alerts::thread(&mut c, row.thread_id).await?.iter().filter(|m| m.id < row.id).map(|m| m.id).collect();
+        let mut seen: HashSet<NewDelivery> = rows.iter().cloned().collect();
         for d in deliveries::reached(&mut c, &earlier).await? {
-            if d.recipient_kind == "device" || channels.contains(&d.channel.as_str()) {
-                push(d);
+            if (d.recipient_kind == "device" || channels.contains(&&*d.channel)) && seen.insert(d.clone()) {
+                rows.push(d);
             }
         }
     }

@@ -56,9 +56,9 @@ pub async fn of(app: &App, alert: &Alert) -> Result<Reach> {
     );
     let mut subscriptions = BTreeMap::new();
     for (_, channel) in &selection.subscriptions {
-        *subscriptions.entry(channel.clone()).or_insert(0) += 1;
+        *subscriptions.entry(channel.to_string()).or_insert(0) += 1;
     }
-    let count = |kind: &str| selection.devices.iter().filter(|(_, k)| k == kind).count();
+    let count = |kind: &str| selection.devices.iter().filter(|(_, k)| &**k == kind).count();
     let configured = app.settings.fanout.territory_km2;
     let territory_km2 = if configured > 0.0 { configured } else { named.iter().map(|a| a.area_km2).sum() };
     let area_km2 = coverage.area_km2_upper_bound();

@@ -1,16 +1,17 @@
 //! Targeting: which subscriptions and devices an alert's area reaches. Points live in an
-//! in-memory R-tree kept in step with the database (a catch-up read of what changed, with a
-//! minute of overlap so a transaction that committed late is not missed); a query takes the
+//! in-memory R-tree kept in step with the database (a catch-up read of what changed, by change
+//! stamps that never miss a transaction that committed late: `db::changes`); a query takes the
 //! area's bounding box from the tree and checks each candidate against the exact shapes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use cap_alerts::geo::Coverage;
 use cap_alerts::model::{Severity, Status};
 use rstar::{AABB, PointDistance, RTree, RTreeObject};
 
-use crate::db::{Db, devices, now_ms, subscriptions};
+use crate::db::changes::{self, Cursor};
+use crate::db::{Db, devices, subscriptions};
 use crate::domain::areas::NamedArea;
 
 /// Whose a point is.
@@ -44,7 +45,7 @@ impl PointDistance for Entry {
 
 #[derive(Clone, Debug)]
 struct Sub {
-    channel: String,
+    channel: Arc<str>,
     min_severity: u8,
     exercises: bool,
     tests: bool,
@@ -53,7 +54,7 @@ struct Sub {
 
 #[derive(Clone, Debug)]
 struct Device {
-    kind: String,
+    kind: Arc<str>,
     active: bool,
 }
 
@@ -65,16 +66,19 @@ struct Index {
     place_area: HashMap<i64, i64>,
     subs: HashMap<i64, Sub>,
     devices: HashMap<i64, Device>,
-    synced_ms: Option<i64>,
+    names: HashMap<String, Arc<str>>,
+    /// Where the next read of subscriptions, places and devices starts. One each: on SQLite
+    /// the three reads are three snapshots, and a write may land between them.
+    cursors: [Cursor; 3],
 }
 
 /// What an alert reaches.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Selection {
     /// Subscriptions and their channels.
-    pub subscriptions: Vec<(i64, String)>,
+    pub subscriptions: Vec<(i64, Arc<str>)>,
     /// Devices and their kinds (`siren`, `display`).
-    pub devices: Vec<(i64, String)>,
+    pub devices: Vec<(i64, Arc<str>)>,
 }
 
 /// Who an alert is for, beyond where.
@@ -99,24 +103,27 @@ impl std::fmt::Debug for Targeting {
     }
 }
 
-const OVERLAP_MS: i64 = 60_000;
-
 impl Targeting {
-    /// Brings the index up to date with the database.
+    /// Brings the index up to date with the database: reads what changed since the last read
+    /// (by change stamp, so a transaction that committed late is read, never missed).
     pub async fn sync(&self, db: &Db) -> Result<(), sqlx::Error> {
         let _one_at_a_time = self.sync.lock().await;
-        let since = self.index.read().map_or(None, |i| i.synced_ms).map_or(i64::MIN, |s| s - OVERLAP_MS);
-        let started = now_ms();
+        let since = self.index.read().map_or([Cursor::default(); 3], |i| i.cursors);
         let mut c = db.read().await?;
-        let subs = subscriptions::changed_since(&mut c, since).await?;
-        let places = subscriptions::places_changed_since(&mut c, since).await?;
-        let devs = devices::changed_since(&mut c, since).await?;
+        let before = changes::before_read(&mut c).await?;
+        let subs = subscriptions::changed_since(&mut c, since[0]).await?;
+        let places = subscriptions::places_changed_since(&mut c, since[1]).await?;
+        let devs = devices::changed_since(&mut c, since[2]).await?;
         drop(c);
+        let cursors = [
+            changes::after_read(since[0], before, subs.iter().map(|s| s.change_seq).max()),
+            changes::after_read(since[1], before, places.iter().map(|p| p.change_seq).max()),
+            changes::after_read(since[2], before, devs.iter().map(|d| d.change_seq).max()),
+        ];
         let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
-        let fresh = ix.synced_ms.is_none();
         for s in subs {
             let sub = Sub {
-                channel: s.channel,
+                channel: ix.name(s.channel),
                 min_severity: s.min_severity.parse::<Severity>().map_or(0, Severity::rank),
                 exercises: s.exercises,
                 tests: s.tests,
@@ -124,43 +131,49 @@ impl Targeting {
             };
             ix.subs.insert(s.id, sub);
         }
-        let mut new_entries = Vec::new();
+        // What the catch-up read again unchanged (the overlap, or a repeated sync) stays in
+        // the tree; what moved or went is taken out, what is new or moved goes in.
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
         for p in places {
-            ix.remove_place(p.id);
-            if !p.active {
-                continue;
+            let key = (false, p.id);
+            let entry = match (p.active, p.lat, p.lon) {
+                (true, Some(lat), Some(lon)) => {
+                    Some(Entry { key, owner: Owner::Subscription(p.subscription_id), point: [lon, lat] })
+                }
+                _ => None,
+            };
+            let area = p.area_id.filter(|_| p.active);
+            if ix.place_area.get(&p.id).copied() != area {
+                ix.unlink_area(p.id);
+                if let Some(a) = area {
+                    ix.area_places.entry(a).or_default().insert(p.id, p.subscription_id);
+                    ix.place_area.insert(p.id, a);
+                }
             }
-            if let Some(area) = p.area_id {
-                ix.area_places.entry(area).or_default().insert(p.id, p.subscription_id);
-                ix.place_area.insert(p.id, area);
-            }
-            if let (Some(lat), Some(lon)) = (p.lat, p.lon) {
-                new_entries.push(Entry {
-                    key: (false, p.id),
-                    owner: Owner::Subscription(p.subscription_id),
-                    point: [lon, lat],
-                });
-            }
+            ix.replace(key, entry, &mut added, &mut removed);
         }
         for d in devs {
-            ix.remove_entry((true, d.id));
-            ix.devices.insert(d.id, Device { kind: d.kind, active: d.active });
-            if d.active {
-                new_entries.push(Entry { key: (true, d.id), owner: Owner::Device(d.id), point: [d.lon, d.lat] });
-            }
+            let key = (true, d.id);
+            let kind = ix.name(d.kind);
+            ix.devices.insert(d.id, Device { kind, active: d.active });
+            let entry = d.active.then_some(Entry { key, owner: Owner::Device(d.id), point: [d.lon, d.lat] });
+            ix.replace(key, entry, &mut added, &mut removed);
         }
-        if fresh && ix.tree.size() == 0 {
-            for e in &new_entries {
-                ix.entries.insert(e.key, e.clone());
-            }
-            ix.tree = RTree::bulk_load(new_entries);
+        // Many changes at once (a first load, an import): rebuilding in bulk is far quicker
+        // than inserting one by one.
+        if added.len() + removed.len() > 10_000 && added.len() + removed.len() > ix.tree.size() / 8 {
+            let all: Vec<Entry> = ix.entries.values().cloned().collect();
+            ix.tree = RTree::bulk_load(all);
         } else {
-            for e in new_entries {
-                ix.entries.insert(e.key, e.clone());
+            for old in &removed {
+                ix.tree.remove(old);
+            }
+            for e in added {
                 ix.tree.insert(e);
             }
         }
-        ix.synced_ms = Some(started);
+        ix.cursors = cursors;
         Ok(())
     }
 
@@ -168,15 +181,15 @@ impl Targeting {
     /// areas, that want an alert of this audience.
     pub fn select(&self, coverage: &Coverage, areas: &HashSet<i64>, audience: Audience) -> Selection {
         let ix = self.index.read().unwrap_or_else(|e| e.into_inner());
-        let mut subs = HashSet::new();
-        let mut devs = HashSet::new();
+        let mut subs: Vec<i64> = Vec::new();
+        let mut devs: Vec<i64> = Vec::new();
         if let Some(b) = coverage.bbox() {
             let env = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
             for e in ix.tree.locate_in_envelope(&env) {
                 if coverage.contains(e.point[1], e.point[0]) {
                     match e.owner {
-                        Owner::Subscription(id) => subs.insert(id),
-                        Owner::Device(id) => devs.insert(id),
+                        Owner::Subscription(id) => subs.push(id),
+                        Owner::Device(id) => devs.push(id),
                     };
                 }
             }
@@ -184,6 +197,11 @@ impl Targeting {
         for area in areas {
             subs.extend(ix.area_places.get(area).into_iter().flat_map(|m| m.values().copied()));
         }
+        // A subscription with several places in the area is reached once.
+        subs.sort_unstable();
+        subs.dedup();
+        devs.sort_unstable();
+        devs.dedup();
         let rank = audience.severity.rank();
         let mut out = Selection::default();
         for id in subs {
@@ -202,8 +220,6 @@ impl Targeting {
                 out.devices.push((id, d.kind.clone()));
             }
         }
-        out.subscriptions.sort();
-        out.devices.sort();
         out
     }
 
@@ -219,14 +235,36 @@ impl Targeting {
 }
 
 impl Index {
-    fn remove_entry(&mut self, key: (bool, i64)) {
-        if let Some(old) = self.entries.remove(&key) {
-            self.tree.remove(&old);
+    /// The shared copy of a channel or device kind name.
+    fn name(&mut self, name: String) -> Arc<str> {
+        if let Some(n) = self.names.get(&name) {
+            return n.clone();
+        }
+        let n: Arc<str> = Arc::from(name.as_str());
+        self.names.insert(name, n.clone());
+        n
+    }
+
+    /// Records that the point under `key` is now `entry` (or none), noting what the tree must
+    /// lose and gain; an unchanged point changes nothing.
+    fn replace(&mut self, key: (bool, i64), entry: Option<Entry>, added: &mut Vec<Entry>, removed: &mut Vec<Entry>) {
+        match (self.entries.get(&key), entry) {
+            (Some(old), Some(new)) if *old == new => {}
+            (old, new) => {
+                if old.is_some()
+                    && let Some(old) = self.entries.remove(&key)
+                {
+                    removed.push(old);
+                }
+                if let Some(new) = new {
+                    self.entries.insert(key, new.clone());
+                    added.push(new);
+                }
+            }
         }
     }
 
-    fn remove_place(&mut self, place: i64) {
-        self.remove_entry((false, place));
+    fn unlink_area(&mut self, place: i64) {
         if let Some(area) = self.place_area.remove(&place)
             && let Some(m) = self.area_places.get_mut(&area)
         {
@@ -259,4 +297,25 @@ pub fn resolve(alert: &cap_alerts::Alert, named: &[NamedArea]) -> (Coverage, Has
         }
     }
     (coverage, touched)
+}
+
+/// Loads the index when the process starts and keeps it in step every two seconds, so that
+/// planning an alert only has to read the last moments' changes.
+pub async fn keep_in_step(app: crate::app::App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let started = std::time::Instant::now();
+        let first = app.targeting.is_empty();
+        match app.targeting.sync(&app.db).await {
+            Ok(()) if first && !app.targeting.is_empty() => tracing::info!(
+                points = app.targeting.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "targeting index loaded"
+            ),
+            Ok(()) => {}
+            Err(e) => tracing::warn!(error = %e, "keeping the targeting index in step failed; will retry"),
+        }
+    }
 }

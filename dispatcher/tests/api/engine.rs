@@ -222,3 +222,84 @@ on_both_quiet!(expired_alerts_are_not_attempted, |t: TestApp| async move {
     assert_eq!(statuses(&t.app, id).await, ["expired", "expired"]);
     assert!(t.memory.sent().is_empty());
 });
+
+on_both_quiet!(the_index_follows_moves_and_removals, |t: TestApp| async move {
+    use cap_alerts::geo::{Coverage, Polygon};
+    use cap_alerts::model::Status;
+    use dispatcher::db::subscriptions as subscriptions_db;
+    use dispatcher::fanout::targeting::Audience;
+    let ids = subscribe(&t.app, &["r1", "r2", "r3"], false).await;
+    let mut area = Coverage::new();
+    area.add_polygon(Polygon::parse("48.1,17.0 48.2,17.0 48.2,17.2 48.1,17.2 48.1,17.0").unwrap());
+    let audience = Audience { severity: Severity::Severe, status: Status::Actual };
+    let reached = |t: &TestApp| {
+        let s = t.app.targeting.select(&area, &Default::default(), audience);
+        s.subscriptions.iter().map(|(id, _)| *id).collect::<Vec<i64>>()
+    };
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    assert_eq!(reached(&t), ids);
+    // A repeated catch-up reads the same rows again and changes nothing.
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    assert_eq!((reached(&t), t.app.targeting.len()), (ids.clone(), 3));
+    // One place moves out of the area, one subscription ends.
+    let place = |id: i64| {
+        let app = t.app.clone();
+        async move { subscriptions_db::places_of(&mut app.db.read().await.unwrap(), id).await.unwrap()[0].id }
+    };
+    let first_place = place(ids[0]).await;
+    let mut tx = t.app.db.begin().await.unwrap();
+    subscriptions_db::move_place(&mut tx, first_place, 49.5, 17.1).await.unwrap();
+    subscriptions_db::deactivate(&mut tx, ids[2]).await.unwrap();
+    tx.commit().await.unwrap();
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    assert_eq!(reached(&t), vec![ids[1]], "moved away and unsubscribed are not reached");
+    assert_eq!(t.app.targeting.len(), 2, "the moved place is still indexed, elsewhere; the ended one is gone");
+    // It moves back.
+    let mut tx = t.app.db.begin().await.unwrap();
+    subscriptions_db::move_place(&mut tx, first_place, 48.15, 17.1).await.unwrap();
+    tx.commit().await.unwrap();
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    assert_eq!(reached(&t), vec![ids[0], ids[1]]);
+});
+
+on_both_quiet!(a_subscription_committed_late_is_still_indexed, |t: TestApp| async move {
+    use cap_alerts::geo::{Coverage, Polygon};
+    use cap_alerts::model::Status;
+    use dispatcher::db::subscriptions::{self as subscriptions_db, NewSubscription};
+    use dispatcher::fanout::targeting::Audience;
+    let mut area = Coverage::new();
+    area.add_polygon(Polygon::parse("48.1,17.0 48.2,17.0 48.2,17.2 48.1,17.2 48.1,17.0").unwrap());
+    let audience = Audience { severity: Severity::Severe, status: Status::Actual };
+    let early = subscribe(&t.app, &["early"], false).await;
+    // A transaction stamps its rows, then stays open while the index catches up twice; on
+    // PostgreSQL a later transaction commits meanwhile (on SQLite writers take turns).
+    let postgres = matches!(t.app.db, dispatcher::db::Db::Postgres(_));
+    let mut slow = t.app.db.begin().await.unwrap();
+    let new = NewSubscription {
+        channel: "memory",
+        address_sealed: "x",
+        address_hash: "late",
+        languages: "sk",
+        min_severity: "Minor",
+        exercises: false,
+        tests: false,
+        verified: true,
+    };
+    let late = subscriptions_db::insert(&mut slow, &new).await.unwrap();
+    subscriptions_db::insert_place(&mut slow, late, Some((48.15, 17.1)), None).await.unwrap();
+    let mut expected = early.clone();
+    if postgres {
+        expected.extend(subscribe(&t.app, &["later"], false).await);
+    }
+    let ids = |t: &TestApp| -> Vec<i64> {
+        t.app.targeting.select(&area, &Default::default(), audience).subscriptions.iter().map(|(id, _)| *id).collect()
+    };
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    assert_eq!(ids(&t), expected, "what has committed, and only that");
+    slow.commit().await.unwrap();
+    t.app.targeting.sync(&t.app.db).await.unwrap();
+    expected.push(late);
+    expected.sort();
+    assert_eq!(ids(&t), expected, "the late commit is read once it commits");
+});
