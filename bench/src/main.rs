@@ -1,5 +1,5 @@
 //! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
-//! as JSON. Scenarios: `cap`, or `all`.
+//! as JSON. Scenarios: `cap`, `fanout`, or `all`.
 
 use std::time::Duration;
 
@@ -12,8 +12,14 @@ fn main() -> anyhow::Result<()> {
     let budget = Duration::from_secs(seconds);
     let corpus = bench::corpus_dir();
     let results = match scenario {
-        "cap" | "all" => vec![bench::cap::run(&corpus, budget)?],
-        other => bail!("unknown scenario {other:?}; known: cap, all"),
+        "cap" => vec![bench::cap::run(&corpus, budget)?],
+        "fanout" => bench::fanout::run(bench::fanout::subscribers())?,
+        "all" => {
+            let mut all = vec![bench::cap::run(&corpus, budget)?];
+            all.extend(bench::fanout::run(bench::fanout::subscribers())?);
+            all
+        }
+        other => bail!("unknown scenario {other:?}; known: cap, fanout, all"),
     };
     for r in results {
         println!("{}", serde_json::to_string_pretty(&r)?);

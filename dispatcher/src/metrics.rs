@@ -65,6 +65,8 @@ pub struct Metrics {
     pub last_delivery: Family<ChannelLabels, Histogram, fn() -> Histogram>,
     /// Deliveries waiting, by channel.
     pub queue_depth: Family<ChannelLabels, Gauge>,
+    /// Channels whose queue depth has been published, so an emptied queue reads 0.
+    queues_seen: Mutex<std::collections::BTreeSet<String>>,
 }
 
 fn fanout_histogram() -> Histogram {
@@ -119,6 +121,7 @@ impl Metrics {
             first_delivery,
             last_delivery,
             queue_depth,
+            queues_seen: Mutex::default(),
         }
     }
 
@@ -141,9 +144,15 @@ impl Metrics {
         self.last_delivery.get_or_create(&l).observe(last_s);
     }
 
-    /// Sets a channel's queue depth.
-    pub fn set_queue_depth(&self, channel: &str, n: i64) {
-        self.queue_depth.get_or_create(&ChannelLabels { channel: channel.to_owned() }).set(n);
+    /// Publishes the queue depth of every channel with deliveries waiting; a channel published
+    /// before and missing now reads 0.
+    pub fn set_queue_depths(&self, depths: &[(String, i64)]) {
+        let Ok(mut seen) = self.queues_seen.lock() else { return };
+        seen.extend(depths.iter().map(|(c, _)| c.clone()));
+        for channel in seen.iter() {
+            let n = depths.iter().find(|(c, _)| c == channel).map_or(0, |(_, n)| *n);
+            self.queue_depth.get_or_create(&ChannelLabels { channel: channel.clone() }).set(n);
+        }
     }
 
     /// The text exposition.
@@ -159,5 +168,21 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_emptied_queue_reads_zero() {
+        let m = Metrics::new();
+        m.set_queue_depths(&[("sms".into(), 7), ("push".into(), 2)]);
+        assert!(m.render().contains("tocsin_queue_depth{channel=\"sms\"} 7"));
+        m.set_queue_depths(&[("push".into(), 1)]);
+        let text = m.render();
+        assert!(text.contains("tocsin_queue_depth{channel=\"sms\"} 0"), "{text}");
+        assert!(text.contains("tocsin_queue_depth{channel=\"push\"} 1"), "{text}");
     }
 }

@@ -268,9 +268,9 @@ async fn housekeep(app: &App) -> Result<(), sqlx::Error> {
             }
         }
     }
-    for c in deliveries::queue_depth(&mut app.db.read().await?).await? {
-        app.metrics.set_queue_depth(&c.channel, c.n);
-    }
+    let depths: Vec<(String, i64)> =
+        deliveries::queue_depth(&mut app.db.read().await?).await?.into_iter().map(|c| (c.channel, c.n)).collect();
+    app.metrics.set_queue_depths(&depths);
     Ok(())
 }
 

@@ -163,19 +163,27 @@ async fn export(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
     Ok(resp)
 }
 
-/// Counts every second, sent when they change.
+/// Counts every second, sent when they change. Counting a very large fan-out takes a while:
+/// the pause is then ten times the count's own time, so a dashboard never keeps the database
+/// busy for more than a tenth of the time.
 fn counts(app: App, id: i64) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold((app, None::<Summary>), move |(app, last)| async move {
+    stream::unfold((app, None::<Summary>, None::<Duration>), move |(app, last, pause)| async move {
+        let mut pause = pause;
         loop {
-            match summary(&app, id).await {
+            if let Some(p) = pause {
+                tokio::time::sleep(p).await;
+            }
+            let started = std::time::Instant::now();
+            let result = summary(&app, id).await;
+            pause = Some((started.elapsed() * 10).max(Duration::from_secs(1)));
+            match result {
                 Ok(s) if Some(&s) != last.as_ref() => {
                     let event = Event::default().event("counts").json_data(&s).unwrap_or_default();
-                    return Some((Ok(event), (app, Some(s))));
+                    return Some((Ok(event), (app, Some(s), pause)));
                 }
                 Ok(_) => {}
                 Err(_) => return None,
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     })
 }

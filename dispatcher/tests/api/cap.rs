@@ -88,7 +88,10 @@ async fn the_ingest_policy_decides() {
 
 /// The corpus schemas, or None on a user's machine without ../shared.
 fn schema(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cap-corpus/schema").join(name);
+    let corpus = std::env::var_os("TOCSIN_CAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cap-corpus"));
+    let p = corpus.join("schema").join(name);
     if p.is_file() {
         return Some(p);
     }

@@ -114,8 +114,25 @@ on_both!(tracking_lists_exports_and_streams, |app: TestApp| async move {
     let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
     let text = String::from_utf8_lossy(&chunk);
     assert!(text.starts_with("event: counts\ndata: {") && text.contains("\"sent\":3"), "{text}");
-    let metrics = app.get("/metrics", Auth::Token(&app.token("prom", Role::Operator, &["metrics"]).await)).await.text();
+    let prom = app.token("prom", Role::Operator, &["metrics"]).await;
+    let metrics = app.get("/metrics", Auth::Token(&prom)).await.text();
     assert!(metrics.contains("tocsin_deliveries_total{channel=\"memory\",outcome=\"sent\"} 3"), "{metrics}");
+    // Housekeeping (every 5 s) records the time from issue to the first and last delivery once
+    // the fan-out has ended, and publishes the queue depth.
+    let start = Instant::now();
+    let metrics = loop {
+        let m = app.get("/metrics", Auth::Token(&prom)).await.text();
+        if m.contains("tocsin_last_delivery_seconds_count{channel=\"memory\"} 1") || start.elapsed().as_secs() > 15 {
+            break m;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(metrics.contains("tocsin_first_delivery_seconds_count{channel=\"memory\"} 1"), "{metrics}");
+    assert!(metrics.contains("tocsin_last_delivery_seconds_count{channel=\"memory\"} 1"), "{metrics}");
+    let first =
+        metrics.lines().find(|l| l.starts_with("tocsin_first_delivery_seconds_sum{channel=\"memory\"}")).unwrap();
+    let secs: f64 = first.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((0.0..10.0).contains(&secs), "the first delivery came {secs} s after issue");
 });
 
 on_both!(reach_is_known_before_approval_and_zero_needs_confirmation, |app: TestApp| async move {
