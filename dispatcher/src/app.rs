@@ -48,6 +48,7 @@ impl App {
         let db = db::connect(&settings.database).await?;
         db.migrate().await.context("applying database migrations")?;
         let key = secret_key(&settings)?;
+        check_key(&db, &key).await?;
         let inner =
             Inner { db, settings, key, metrics: Metrics::new(), wake: Arc::default(), targeting: Arc::default() };
         Ok(App(Arc::new(inner)))
@@ -74,6 +75,21 @@ fn secret_key(settings: &Settings) -> anyhow::Result<SecretKey> {
     write_private(&key_file, &text)?;
     tracing::warn!(file = %key_file.display(), "generated the secret key; keep this file, and share it (or security.secret_key) with every instance");
     Ok(SecretKey::from_base64(&text)?)
+}
+
+/// Refuses a key other than the one the database was set up with (recording it the first
+/// time), so that instances sharing a database cannot run with different keys.
+async fn check_key(db: &Db, key: &SecretKey) -> anyhow::Result<()> {
+    let mine = key.lookup_hash("key-check", "tocsin instance key");
+    let mut tx = db.begin().await?;
+    let stored = db::key_check::set_once(&mut tx, &mine).await?;
+    tx.commit().await?;
+    anyhow::ensure!(
+        stored == mine,
+        "the secret key is not the one this database was set up with: every instance on a database must use \
+         the same security.secret_key (or the same key file); with another key no stored secret can be read"
+    );
+    Ok(())
 }
 
 /// The file of a `sqlite:` URL.

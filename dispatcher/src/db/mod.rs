@@ -16,6 +16,7 @@ pub mod changes;
 pub mod deliveries;
 pub mod devices;
 pub mod fanouts;
+pub mod key_check;
 pub mod login_failures;
 pub mod sessions;
 pub mod subscriptions;

@@ -138,3 +138,12 @@ on_both!(migrations_are_idempotent, |t: TestApp| async move {
     t.app.db.migrate().await.unwrap();
     assert!(t.app.db.ping().await);
 });
+
+on_both!(an_instance_with_another_key_refuses_to_start, |t: TestApp| async move {
+    let mut s = t.app.settings.clone();
+    let same = App::open(s.clone()).await;
+    assert!(same.is_ok(), "the same key opens the database again");
+    s.security.secret_key = dispatcher::config::Secret::new(dispatcher::domain::crypto::SecretKey::generate_base64());
+    let e = App::open(s).await.unwrap_err();
+    assert!(format!("{e:#}").contains("not the one this database was set up with"), "{e:#}");
+});
