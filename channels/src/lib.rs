@@ -6,6 +6,7 @@
 #[cfg(feature = "memory")]
 pub mod memory;
 mod message;
+pub mod render;
 pub mod webhook;
 
 use std::future::Future;
@@ -58,6 +59,95 @@ pub trait Channel: Send + Sync {
 
     /// Sends one message. Must be safe to repeat: the worker may send again after a crash.
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome>;
+
+    /// How the channel is doing now (connections to its peer, recent errors).
+    fn health(&self) -> Health {
+        Health::up("ready")
+    }
+}
+
+/// Something a channel learnt after a send, or from a resident: the dispatcher acts on it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The provider's final word on a message it accepted earlier (an SMPP delivery receipt,
+    /// an HTTP gateway's status callback).
+    Receipt {
+        /// The channel's name.
+        channel: &'static str,
+        /// The provider's message id, as [`Outcome::Sent`] gave it.
+        provider_id: String,
+        /// Delivered (true) or failed for good (false).
+        delivered: bool,
+        /// The provider's status text (`DELIVRD`, `UNDELIV`, an error code).
+        detail: String,
+    },
+    /// A message from a resident (SMS mobile-originated); `STOP` unsubscribes them.
+    Inbound {
+        /// The channel's name.
+        channel: &'static str,
+        /// The sender's address (E.164 for SMS).
+        from: String,
+        /// The text.
+        text: String,
+    },
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Receipt { channel, provider_id, delivered, detail } => f
+                .debug_struct("Receipt")
+                .field("channel", channel)
+                .field("provider_id", provider_id)
+                .field("delivered", delivered)
+                .field("detail", detail)
+                .finish(),
+            // The sender's number and text are personal data.
+            Event::Inbound { channel, .. } => {
+                f.debug_struct("Inbound").field("channel", channel).finish_non_exhaustive()
+            }
+        }
+    }
+}
+
+/// Where channels report [`Event`]s. Bounded: a channel that reads receipts waits when the
+/// dispatcher is behind, rather than dropping any.
+pub type EventSender = tokio::sync::mpsc::Sender<Event>;
+
+/// A channel's state as `GET /api/v1/channels` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Health {
+    /// `up`, `degraded` (working with trouble: some binds down, recent errors) or `down`.
+    pub state: HealthState,
+    /// A short explanation for operators (no personal data, no secrets).
+    pub detail: String,
+}
+
+/// The three states of [`Health`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthState {
+    /// Working.
+    Up,
+    /// Working with trouble.
+    Degraded,
+    /// Not able to send now.
+    Down,
+}
+
+impl Health {
+    /// Working.
+    pub fn up(detail: impl Into<String>) -> Self {
+        Health { state: HealthState::Up, detail: detail.into() }
+    }
+    /// Working with trouble.
+    pub fn degraded(detail: impl Into<String>) -> Self {
+        Health { state: HealthState::Degraded, detail: detail.into() }
+    }
+    /// Not able to send.
+    pub fn down(detail: impl Into<String>) -> Self {
+        Health { state: HealthState::Down, detail: detail.into() }
+    }
 }
 
 /// The standard mapping of an HTTP status to an outcome: 2xx sent; 404 and 410 drop the

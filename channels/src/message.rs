@@ -17,6 +17,8 @@ pub struct AlertPayload {
     pub mode: &'static str,
     /// Where the CAP document is published, if public.
     pub cap_url: Option<String>,
+    /// Where residents read the alert (the PWA's page of it), if the server has a public URL.
+    pub page_url: Option<String>,
     /// A channel's rendering of the alert that is the same for every recipient (built once).
     pub rendered: OnceLock<Arc<[u8]>>,
 }
@@ -24,12 +26,20 @@ pub struct AlertPayload {
 impl AlertPayload {
     /// A payload.
     pub fn new(id: i64, alert: Alert, cap_xml: Arc<[u8]>, mode: &'static str, cap_url: Option<String>) -> Self {
-        AlertPayload { id, alert, cap_xml, mode, cap_url, rendered: OnceLock::new() }
+        AlertPayload { id, alert, cap_xml, mode, cap_url, page_url: None, rendered: OnceLock::new() }
+    }
+
+    /// The same payload with the page residents read it on.
+    #[must_use]
+    pub fn with_page_url(mut self, url: Option<String>) -> Self {
+        self.page_url = url;
+        self
     }
 }
 
-/// Who receives a message, as the channel needs to know them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Who receives a message, as the channel needs to know them. `Debug` names the kind only:
+/// addresses are personal data and stay out of logs.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Recipient {
     /// A registered webhook: its URL and the secret that signs each request.
     Webhook {
@@ -38,11 +48,62 @@ pub enum Recipient {
         /// The HMAC key.
         secret: Vec<u8>,
     },
+    /// A Web Push subscription (RFC 8030): the push service's endpoint and the browser's keys.
+    Push {
+        /// The push service URL to POST to.
+        endpoint: String,
+        /// The user agent's P-256 public key, uncompressed (65 bytes).
+        p256dh: Vec<u8>,
+        /// The user agent's authentication secret (16 bytes).
+        auth: Vec<u8>,
+        /// Languages the resident reads, preferred first (`sk`, `en-GB`, …).
+        languages: Vec<String>,
+    },
+    /// A phone that gets SMS.
+    Sms {
+        /// The number in E.164 (`+421900123456`).
+        number: String,
+        /// Languages the resident reads, preferred first.
+        languages: Vec<String>,
+    },
+    /// An email address.
+    Email {
+        /// The address.
+        address: String,
+        /// Languages the resident reads, preferred first.
+        languages: Vec<String>,
+        /// A link that unsubscribes this address at once (one click, RFC 8058).
+        unsubscribe_url: Option<String>,
+    },
     /// A recipient of the in-memory test channel.
     Memory {
         /// Its key.
         key: String,
     },
+}
+
+impl std::fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Recipient::Webhook { .. } => "Webhook(..)",
+            Recipient::Push { .. } => "Push(..)",
+            Recipient::Sms { .. } => "Sms(..)",
+            Recipient::Email { .. } => "Email(..)",
+            Recipient::Memory { .. } => "Memory(..)",
+        })
+    }
+}
+
+impl Recipient {
+    /// The languages the recipient reads, preferred first (empty: no preference).
+    pub fn languages(&self) -> &[String] {
+        match self {
+            Recipient::Push { languages, .. }
+            | Recipient::Sms { languages, .. }
+            | Recipient::Email { languages, .. } => languages,
+            Recipient::Webhook { .. } | Recipient::Memory { .. } => &[],
+        }
+    }
 }
 
 /// One message: an alert to one recipient.
