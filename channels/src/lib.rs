@@ -6,6 +6,7 @@
 #[cfg(feature = "memory")]
 pub mod memory;
 mod message;
+pub mod push;
 pub mod render;
 pub mod webhook;
 
