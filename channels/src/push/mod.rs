@@ -76,7 +76,8 @@ impl std::fmt::Debug for PushRequest {
 
 impl Push {
     /// A push channel. Fails on a subject that is not a contact URI, or when the HTTP client
-    /// cannot be built (no TLS crypto provider installed).
+    /// cannot be built. A rustls crypto provider must be installed first (the dispatcher installs
+    /// ring's at start): reqwest, built without a default one, panics otherwise.
     pub fn new(config: PushConfig) -> Result<Push, PushError> {
         vapid::check_subject(&config.subject)?;
         let client = reqwest::Client::builder()
