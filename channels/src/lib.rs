@@ -7,6 +7,7 @@
 pub mod memory;
 mod message;
 pub mod render;
+pub mod sms;
 pub mod webhook;
 
 use std::future::Future;
