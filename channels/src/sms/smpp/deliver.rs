@@ -87,7 +87,7 @@ fn receipt(receipted_id: Option<String>, state: Option<MessageState>, text: Opti
         // ENROUTE, ACCEPTD, SCHEDULED: not the final word yet.
         _ => return None,
     };
-    let err = text.and_then(|t| t.err).filter(|e| e.trim_start_matches('0') != "");
+    let err = text.and_then(|t| t.err).filter(|e| !e.trim_start_matches('0').is_empty());
     let detail = match err {
         Some(err) => format!("{stat} err:{err}"),
         None => stat,
