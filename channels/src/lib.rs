@@ -8,6 +8,7 @@ pub mod memory;
 mod message;
 pub mod push;
 pub mod render;
+pub mod sms;
 pub mod webhook;
 
 use std::future::Future;

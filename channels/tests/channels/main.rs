@@ -2,4 +2,5 @@
 //! implementation of its protocol, and the tests read what that peer received.
 
 mod push;
+mod sms;
 mod support;
