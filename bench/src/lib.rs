@@ -3,6 +3,7 @@
 
 pub mod cap;
 pub mod fanout;
+pub mod push;
 
 use std::path::PathBuf;
 

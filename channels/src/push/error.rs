@@ -18,6 +18,8 @@ pub enum PushError {
     Signing,
     /// The HTTP client could not be built (TLS set-up).
     Client(String),
+    /// The message is not for a Web Push recipient.
+    NotPushRecipient,
     /// The subscription's endpoint is not an absolute `https:` or `http:` URL.
     BadEndpoint,
     /// The subscription's `p256dh` is not an uncompressed P-256 point (65 bytes, 0x04 first).
@@ -42,6 +44,9 @@ impl fmt::Display for PushError {
             }
             PushError::Signing => f.write_str("signing the VAPID token failed"),
             PushError::Client(e) => write!(f, "the HTTP client could not be built: {e}"),
+            PushError::NotPushRecipient => {
+                f.write_str("the push channel was given a recipient that is not a push subscription")
+            }
             PushError::BadEndpoint => f.write_str("the subscription's endpoint is not an absolute http(s) URL"),
             PushError::BadSubscriptionKey => {
                 f.write_str("the subscription's p256dh key is not an uncompressed P-256 public key")

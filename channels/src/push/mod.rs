@@ -100,7 +100,7 @@ impl Push {
     /// benchmark measures it alone.
     pub fn prepare(&self, message: &Message) -> Result<PushRequest, PushError> {
         let Recipient::Push { endpoint, p256dh, auth, languages } = &message.recipient else {
-            return Err(PushError::BadEndpoint);
+            return Err(PushError::NotPushRecipient);
         };
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let alert = &message.alert.alert;
