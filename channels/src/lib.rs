@@ -3,6 +3,7 @@
 //! answers with an [`Outcome`] that tells the fan-out worker what to do next. No adapter touches
 //! the database; the dispatcher owns storage, retries and leases.
 
+pub mod email;
 #[cfg(feature = "memory")]
 pub mod memory;
 mod message;

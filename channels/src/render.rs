@@ -51,6 +51,7 @@ pub fn mode_marker(status: Status, language: &str) -> Option<&'static str> {
         } else {
             "EXERCISE"
         }),
+        // Slovak and Polish write TEST too.
         Status::Test | Status::System | Status::Draft => Some(if uk { "ТЕСТ" } else { "TEST" }),
     }
 }
