@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::crypto::SecretKey;
+use crate::fanout::registry::Registry;
 use crate::fanout::targeting::Targeting;
 use crate::fanout::wake::Wake;
 use crate::metrics::Metrics;
@@ -33,6 +34,8 @@ pub struct Inner {
     pub wake: Arc<Wake>,
     /// The targeting index.
     pub targeting: Arc<Targeting>,
+    /// The running channels and their events.
+    pub channels: Arc<Registry>,
 }
 
 impl Deref for App {
@@ -49,8 +52,15 @@ impl App {
         db.migrate().await.context("applying database migrations")?;
         let key = secret_key(&settings)?;
         check_key(&db, &key).await?;
-        let inner =
-            Inner { db, settings, key, metrics: Metrics::new(), wake: Arc::default(), targeting: Arc::default() };
+        let inner = Inner {
+            db,
+            settings,
+            key,
+            metrics: Metrics::new(),
+            wake: Arc::default(),
+            targeting: Arc::default(),
+            channels: Arc::default(),
+        };
         Ok(App(Arc::new(inner)))
     }
 }

@@ -65,6 +65,8 @@ pub struct Metrics {
     pub last_delivery: Family<ChannelLabels, Histogram, fn() -> Histogram>,
     /// Deliveries waiting, by channel.
     pub queue_depth: Family<ChannelLabels, Gauge>,
+    /// Each running channel's health: 2 up, 1 degraded, 0 down.
+    pub channel_health: Family<ChannelLabels, Gauge>,
     /// Channels whose queue depth has been published, so an emptied queue reads 0.
     queues_seen: Mutex<std::collections::BTreeSet<String>>,
 }
@@ -93,6 +95,7 @@ impl Metrics {
         let last_delivery =
             Family::<ChannelLabels, Histogram, fn() -> Histogram>::new_with_constructor(fanout_histogram);
         let queue_depth = Family::<ChannelLabels, Gauge>::default();
+        let channel_health = Family::<ChannelLabels, Gauge>::default();
         registry.register("http_requests", "HTTP requests by route, method and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request durations", http_duration.clone());
         registry.register("logins", "Logins by outcome", logins.clone());
@@ -110,6 +113,11 @@ impl Metrics {
             last_delivery.clone(),
         );
         registry.register("queue_depth", "Deliveries waiting, by channel", queue_depth.clone());
+        registry.register(
+            "channel_health",
+            "Each running channel's health: 2 up, 1 degraded, 0 down",
+            channel_health.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -121,6 +129,7 @@ impl Metrics {
             first_delivery,
             last_delivery,
             queue_depth,
+            channel_health,
             queues_seen: Mutex::default(),
         }
     }
@@ -153,6 +162,16 @@ impl Metrics {
             let n = depths.iter().find(|(c, _)| c == channel).map_or(0, |(_, n)| *n);
             self.queue_depth.get_or_create(&ChannelLabels { channel: channel.clone() }).set(n);
         }
+    }
+
+    /// Publishes a channel's health.
+    pub fn set_channel_health(&self, channel: &str, health: &channels::Health) {
+        let v = match health.state {
+            channels::HealthState::Up => 2,
+            channels::HealthState::Degraded => 1,
+            channels::HealthState::Down => 0,
+        };
+        self.channel_health.get_or_create(&ChannelLabels { channel: channel.to_owned() }).set(v);
     }
 
     /// The text exposition.

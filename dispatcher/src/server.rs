@@ -49,7 +49,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", app.settings.server.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
     let background = spawn_background(app.clone());
-    let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app)?);
+    let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);
     let result = run(app.clone(), listener, shutdown_signal()).await;
     background.abort();
     engine.iter().for_each(JoinHandle::abort);

@@ -47,8 +47,90 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
         crate::domain::crypto::SecretKey::from_base64(s.security.secret_key.expose())
             .map_err(|e| invalid("security.secret_key", e.to_string()))?;
     }
+    check_channels(s)?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
+    }
+    Ok(())
+}
+
+fn check_channels(s: &Settings) -> Result<(), ConfigError> {
+    let c = &s.channels;
+    let subject = &c.push.subject;
+    if !(subject.is_empty() || subject.starts_with("mailto:") || subject.starts_with("https://")) {
+        return Err(invalid("channels.push.subject", "must be a mailto: or https:// contact"));
+    }
+    if !(1..=255).contains(&c.sms.segment_limit) {
+        return Err(invalid("channels.sms.segment_limit", "must be from 1 to 255"));
+    }
+    if c.sms.enabled {
+        match c.sms.provider.as_str() {
+            "smpp" => check_smpp(&c.sms.smpp)?,
+            "http" => check_sms_http(&c.sms.http)?,
+            _ => return Err(invalid("channels.sms.provider", "must be smpp or http")),
+        }
+    }
+    if c.email.enabled {
+        let e = &c.email;
+        if e.host.is_empty() {
+            return Err(invalid("channels.email.host", "is required when email is enabled"));
+        }
+        if e.from.is_empty() {
+            return Err(invalid("channels.email.from", "is required when email is enabled"));
+        }
+        if !matches!(e.security.as_str(), "starttls" | "tls" | "none") {
+            return Err(invalid("channels.email.security", "must be starttls, tls or none"));
+        }
+        if e.pool_size == 0 {
+            return Err(invalid("channels.email.pool_size", "must be at least 1"));
+        }
+    }
+    for (key, concurrency) in [
+        ("channels.webhook.concurrency", c.webhook.concurrency),
+        ("channels.push.concurrency", c.push.concurrency),
+        ("channels.sms.concurrency", c.sms.concurrency),
+        ("channels.email.concurrency", c.email.concurrency),
+    ] {
+        if concurrency == 0 {
+            return Err(invalid(key, "must be at least 1"));
+        }
+    }
+    Ok(())
+}
+
+fn check_smpp(p: &crate::config::SmppSettings) -> Result<(), ConfigError> {
+    if p.host.is_empty() {
+        return Err(invalid("channels.sms.smpp.host", "is required when SMS goes over SMPP"));
+    }
+    if p.system_id.is_empty() {
+        return Err(invalid("channels.sms.smpp.system_id", "is required when SMS goes over SMPP"));
+    }
+    if p.source_addr.is_empty() {
+        return Err(invalid("channels.sms.smpp.source_addr", "is required: the sender phones show"));
+    }
+    if p.binds == 0 || p.window == 0 {
+        return Err(invalid("channels.sms.smpp.binds", "binds and window must be at least 1"));
+    }
+    Ok(())
+}
+
+fn check_sms_http(h: &crate::config::SmsHttpSettings) -> Result<(), ConfigError> {
+    if !(h.url.starts_with("https://") || h.url.starts_with("http://")) {
+        return Err(invalid("channels.sms.http.url", "must be an http:// or https:// URL"));
+    }
+    if !(h.body_template.contains("{to}") && h.body_template.contains("{text}")) {
+        return Err(invalid("channels.sms.http.body_template", "must contain {to} and {text}"));
+    }
+    if !matches!(h.content_type.as_str(), "application/json" | "application/x-www-form-urlencoded") {
+        return Err(invalid(
+            "channels.sms.http.content_type",
+            "must be application/json or application/x-www-form-urlencoded",
+        ));
+    }
+    for line in &h.headers {
+        if !line.contains(':') {
+            return Err(invalid("channels.sms.http.headers", format!("{line:?} is not `Name: value`")));
+        }
     }
     Ok(())
 }

@@ -2,12 +2,16 @@
 //! environment variables. Unknown keys are errors that name the key; secrets are never printed.
 //! `tocsin.example.toml` at the repository root lists every key with a comment.
 
+mod channels;
 mod load;
 mod load_checks;
 mod secret;
 
 use serde::{Deserialize, Serialize};
 
+pub use channels::{
+    ChannelSettings, Channels, EmailSettings, PushSettings, SmppSettings, SmsHttpSettings, SmsSettings,
+};
 pub use load::{ConfigError, load};
 pub use secret::Secret;
 
@@ -259,34 +263,6 @@ impl Default for Fanout {
     fn default() -> Self {
         Fanout { lease_seconds: 60, poll_ms: 1000, planner_batch: 5000, max_attempts: 50, territory_km2: 0.0 }
     }
-}
-
-/// One channel's limits.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ChannelSettings {
-    /// Whether this instance sends on the channel.
-    pub enabled: bool,
-    /// Messages in flight at once.
-    pub concurrency: u32,
-    /// Messages a second at most (0: no limit), as an operator grants.
-    pub rate_per_second: f64,
-    /// Seconds before one send is given up and retried.
-    pub timeout_seconds: u32,
-}
-
-impl Default for ChannelSettings {
-    fn default() -> Self {
-        ChannelSettings { enabled: true, concurrency: 32, rate_per_second: 0.0, timeout_seconds: 10 }
-    }
-}
-
-/// `[channels.*]`
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Channels {
-    /// Webhooks.
-    pub webhook: ChannelSettings,
 }
 
 /// `[log]`

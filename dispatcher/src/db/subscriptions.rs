@@ -234,3 +234,15 @@ pub async fn deactivate(ex: &mut impl Executor, id: i64) -> Result<u64, sqlx::Er
     )?;
     exec!(ex, "UPDATE subscriptions SET active = FALSE, changed_ms = $2, change_seq = $3 WHERE id = $1", id, now, seq)
 }
+
+/// The active subscription on a channel with this address hash.
+pub async fn active_by_hash(ex: &mut impl Executor, channel: &str, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let id: Option<(i64,)> = fetch_optional!(
+        ex,
+        (i64,),
+        "SELECT id FROM subscriptions WHERE channel = $1 AND address_hash = $2 AND active",
+        channel,
+        hash
+    )?;
+    Ok(id.map(|(id,)| id))
+}

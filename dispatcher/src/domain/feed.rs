@@ -36,6 +36,11 @@ pub fn cap_url(settings: &Settings, id: i64) -> String {
     format!("{}/cap/alerts/{id}.xml", settings.server.public_url.trim_end_matches('/'))
 }
 
+/// Where residents read an alert: the resident app's page of it.
+pub fn page_url(settings: &Settings, id: i64) -> String {
+    format!("{}/alerts/{id}", settings.server.public_url.trim_end_matches('/'))
+}
+
 /// The feed for the given issued public alerts.
 pub fn atom(settings: &Settings, rows: &[AlertRow], now_ms: i64) -> String {
     let base = settings.server.public_url.trim_end_matches('/');

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod feed;
 pub mod password;
+pub mod push;
 pub mod roles;
 pub mod sessions;
 pub mod subscriptions;

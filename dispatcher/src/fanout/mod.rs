@@ -4,11 +4,14 @@
 //! under its lease's fencing token. Every step is durable and safe to repeat, so a crash or a
 //! killed instance delays deliveries but loses none.
 
+pub mod adapters;
+pub mod events;
 pub mod payloads;
 pub mod planner;
 pub mod priority;
 pub mod reach;
 pub mod recipients;
+pub mod registry;
 pub mod targeting;
 pub mod wake;
 pub mod worker;
@@ -30,21 +33,16 @@ pub struct Runtime {
     pub settings: ChannelSettings,
 }
 
-/// The channels configured in the settings.
-pub fn configured_channels(app: &App) -> anyhow::Result<Vec<Runtime>> {
-    let mut out = Vec::new();
-    let w = &app.settings.channels.webhook;
-    if w.enabled {
-        let timeout = std::time::Duration::from_secs(u64::from(w.timeout_seconds.max(1)));
-        out.push(Runtime { channel: Arc::new(channels::webhook::Webhook::new(timeout)?), settings: w.clone() });
-    }
-    Ok(out)
+/// The channels configured in the settings (see [`adapters::configured`]).
+pub async fn configured_channels(app: &App) -> anyhow::Result<Vec<Runtime>> {
+    adapters::configured(app).await
 }
 
 /// Starts the planners, one worker per channel, the wake-up listener, the targeting index's
 /// catch-up and housekeeping.
 pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
     let names: Vec<&'static str> = channels.iter().map(|r| r.channel.name()).collect();
+    app.channels.set_running(&channels);
     let mut tasks = vec![
         tokio::spawn(wake::listen(app.db.clone(), app.wake.clone())),
         tokio::spawn(targeting::keep_in_step(app.clone())),
@@ -53,6 +51,9 @@ pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
         tokio::spawn(planner::run(app.clone(), names, 0, "planner-urgent")),
         tokio::spawn(worker::housekeeping(app.clone())),
     ];
+    if let Some(rx) = app.channels.take_receiver() {
+        tasks.push(tokio::spawn(events::run(app.clone(), rx)));
+    }
     for rt in channels {
         tasks.push(tokio::spawn(worker::run(app.clone(), rt)));
     }

@@ -29,8 +29,11 @@ impl Payloads {
         let doc =
             Reader::new().mode(Mode::Lenient).max_bytes(usize::MAX).read(&xml).map_err(|e| anyhow::anyhow!("{e}"))?;
         let url = (row.scope == "Public").then(|| crate::domain::feed::cap_url(&app.settings, alert_id));
-        let payload =
-            Arc::new(AlertPayload::new(alert_id, doc.alert.clone(), Arc::from(xml), mode(doc.alert.status), url));
+        let page = (row.scope == "Public").then(|| crate::domain::feed::page_url(&app.settings, alert_id));
+        let payload = Arc::new(
+            AlertPayload::new(alert_id, doc.alert.clone(), Arc::from(xml), mode(doc.alert.status), url)
+                .with_page_url(page),
+        );
         if let Ok(mut c) = self.cache.lock() {
             if c.len() > 256 {
                 c.clear();

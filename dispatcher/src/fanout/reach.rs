@@ -32,6 +32,52 @@ pub struct Reach {
     pub territory_km2: f64,
     /// Confirmations submitting needs: `no-recipients`, `outside-territory`.
     pub confirmations: Vec<String>,
+    /// The SMS each language of the alert would send: its encoding and segments (what it costs).
+    pub sms: Vec<SmsPreview>,
+}
+
+/// The SMS of one language of the alert.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsPreview {
+    /// The language of the alert's `info`.
+    pub language: String,
+    /// `gsm7` (160 characters a segment, 153 when split) or `ucs2` (70, 67).
+    pub encoding: String,
+    /// Segments per recipient.
+    pub segments: u32,
+    /// Whether the text was shortened to `channels.sms.segment_limit`.
+    pub truncated: bool,
+    /// The text as it would be sent.
+    pub text: String,
+}
+
+/// The SMS previews of an alert, one per language it carries.
+pub fn sms_previews(app: &App, id: i64, alert: &Alert) -> Vec<SmsPreview> {
+    let s = &app.settings.channels.sms;
+    let options = channels::sms::SmsOptions { segment_limit: s.segment_limit, transliterate: s.transliterate };
+    let page = crate::domain::feed::page_url(&app.settings, id);
+    let payload = channels::AlertPayload::new(id, alert.clone(), std::sync::Arc::from(Vec::new()), "", None)
+        .with_page_url(Some(page));
+    let mut languages: Vec<String> = alert.infos.iter().map(|i| i.language_or_default().to_owned()).collect();
+    languages.dedup();
+    languages
+        .into_iter()
+        .map(|language| {
+            let text = channels::sms::compose(&payload, std::slice::from_ref(&language), &options);
+            let plan = channels::sms::plan(&text, &options);
+            SmsPreview {
+                language,
+                encoding: serde_json::to_value(plan.encoding)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                segments: plan.segments,
+                truncated: plan.truncated,
+                text: plan.text,
+            }
+        })
+        .collect()
 }
 
 impl Reach {
@@ -42,7 +88,7 @@ impl Reach {
 }
 
 /// The reach of an alert.
-pub async fn of(app: &App, alert: &Alert) -> Result<Reach> {
+pub async fn of(app: &App, id: i64, alert: &Alert) -> Result<Reach> {
     app.targeting.sync(&app.db).await?;
     let mut c = app.db.read().await?;
     let named = areas::all(&mut c).await?;
@@ -70,6 +116,7 @@ pub async fn of(app: &App, alert: &Alert) -> Result<Reach> {
         area_km2,
         territory_km2,
         confirmations: Vec::new(),
+        sms: sms_previews(app, id, alert),
     };
     if reach.people_and_devices() == 0 {
         reach.confirmations.push("no-recipients".into());

@@ -7,6 +7,7 @@ use channels::Recipient;
 use crate::app::App;
 use crate::db::deliveries::Leased;
 use crate::db::{subscriptions, webhooks};
+use crate::domain::subscriptions::{PushAddress, unsubscribe_url};
 
 /// The recipients of a batch of deliveries, by delivery id. A recipient that cannot be
 /// resolved is missing from the map (the worker fails that delivery).
@@ -30,10 +31,7 @@ pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64,
         .filter_map(|s| {
             let address = app.key.decrypt(&s.address_sealed, &format!("address:{}", s.channel)).ok()?;
             let address = String::from_utf8(address).ok()?;
-            match s.channel.as_str() {
-                "memory" => Some((s.id, Recipient::Memory { key: address })),
-                _ => None,
-            }
+            Some((s.id, subscription_recipient(app, s.id, &s.channel, address, &s.languages)?))
         })
         .collect();
     Ok(batch
@@ -47,4 +45,20 @@ pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64,
             r.map(|r| (d.id, r.clone()))
         })
         .collect())
+}
+
+/// A subscription's recipient for its channel; `None` when its stored address is unusable.
+fn subscription_recipient(app: &App, id: i64, channel: &str, address: String, languages: &str) -> Option<Recipient> {
+    let languages: Vec<String> = languages.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    Some(match channel {
+        "push" => {
+            let p = PushAddress::parse(&address).ok()?;
+            let (p256dh, auth) = p.decoded().ok()?;
+            Recipient::Push { endpoint: p.endpoint, p256dh, auth, languages }
+        }
+        "sms" => Recipient::Sms { number: address, languages },
+        "email" => Recipient::Email { address, languages, unsubscribe_url: Some(unsubscribe_url(app, id)) },
+        "memory" => Recipient::Memory { key: address },
+        _ => return None,
+    })
 }

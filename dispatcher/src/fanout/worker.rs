@@ -244,6 +244,9 @@ pub async fn housekeeping(app: App) {
         if let Err(e) = housekeep(&app).await {
             tracing::warn!(error = %e, "outbox housekeeping failed; will retry");
         }
+        if let Err(e) = super::events::apply_waiting(&app).await {
+            tracing::warn!(error = %e, "applying waiting receipts failed; will retry");
+        }
     }
 }
 

@@ -181,7 +181,7 @@ async fn reach(State(app): State<App>, Id(id): Id) -> ApiResult<Json<Reach>> {
         Some(_) => lifecycle::frozen_alert(&row)?,
         None => crate::domain::alerts::build::preview_alert(&app, &row).await?,
     };
-    Ok(Json(crate::fanout::reach::of(&app, &alert).await?))
+    Ok(Json(crate::fanout::reach::of(&app, id, &alert).await?))
 }
 
 async fn cap_xml(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {

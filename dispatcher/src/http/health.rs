@@ -33,6 +33,9 @@ async fn readyz(State(app): State<App>) -> ApiResult<&'static str> {
 }
 
 async fn metrics(State(app): State<App>) -> Response {
+    for (channel, _) in app.channels.running() {
+        app.metrics.set_channel_health(channel.name(), &channel.health());
+    }
     let mut resp = app.metrics.render().into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cap;
+pub mod channels;
 pub mod deliveries;
 pub mod error;
 pub mod extract;

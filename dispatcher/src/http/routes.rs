@@ -137,6 +137,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::alerts::endpoints());
     all.extend(super::deliveries::endpoints());
     all.extend(super::webhooks::endpoints());
+    all.extend(super::channels::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());

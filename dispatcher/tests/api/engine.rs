@@ -63,11 +63,11 @@ pub fn with(status: &str, urgency: &str, severity: &str) -> Value {
     c
 }
 
-async fn plan_all(app: &App) {
+pub async fn plan_all(app: &App) {
     while planner::plan_one(app, &["memory", "webhook"], "test-planner", i32::MAX).await.unwrap() {}
 }
 
-async fn statuses(app: &App, alert: i64) -> Vec<String> {
+pub async fn statuses(app: &App, alert: i64) -> Vec<String> {
     let rows = deliveries::list(&mut app.db.read().await.unwrap(), alert, None, None, 0, 1000).await.unwrap();
     rows.into_iter().map(|r| r.status).collect()
 }

@@ -14,5 +14,6 @@ mod engine;
 mod input;
 mod lifecycle;
 mod outbox;
+mod receipts;
 mod security;
 mod store;

@@ -140,7 +140,7 @@ async fn start(backend: Backend, adjust: impl FnOnce(&mut Settings), engine: boo
         settings: dispatcher::config::ChannelSettings::default(),
     };
     let engine = if engine {
-        let mut runtimes = dispatcher::fanout::configured_channels(&app).expect("channels");
+        let mut runtimes = dispatcher::fanout::configured_channels(&app).await.expect("channels");
         runtimes.push(memory_rt.clone());
         dispatcher::fanout::spawn(&app, runtimes)
     } else {

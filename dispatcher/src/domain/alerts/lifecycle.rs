@@ -122,7 +122,7 @@ pub async fn submit(app: &App, caller: &Caller, id: i64, confirm: &[String]) -> 
     only_author(caller, &draft, "submit")?;
     expect_state(&draft, &[State::Draft], "submitted")?;
     let preview = super::build::preview_alert(app, &draft).await?;
-    let reach = crate::fanout::reach::of(app, &preview).await?;
+    let reach = crate::fanout::reach::of(app, id, &preview).await?;
     let missing: Vec<String> = reach.confirmations.iter().filter(|r| !confirm.contains(r)).cloned().collect();
     if !missing.is_empty() {
         let detail = format!(
