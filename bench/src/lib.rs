@@ -3,6 +3,7 @@
 
 pub mod cap;
 pub mod fanout;
+pub mod sms;
 
 use std::path::PathBuf;
 
