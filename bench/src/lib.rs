@@ -4,6 +4,7 @@
 pub mod cap;
 pub mod fanout;
 pub mod push;
+pub mod sms;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
-//! as JSON. Scenarios: `cap`, `fanout`, `push`, or `all`.
+//! as JSON. Scenarios: `cap`, `fanout`, `push`, `sms`, `email`, or `all`.
 
 use std::time::Duration;
 
@@ -15,13 +15,15 @@ fn main() -> anyhow::Result<()> {
         "cap" => vec![bench::cap::run(&corpus, budget)?],
         "fanout" => bench::fanout::run(bench::fanout::subscribers())?,
         "push" => vec![bench::push::run(bench::push::subscribers())?],
+        "sms" => bench::sms::run(bench::sms::messages())?,
         "all" => {
             let mut all = vec![bench::cap::run(&corpus, budget)?];
             all.extend(bench::fanout::run(bench::fanout::subscribers())?);
             all.push(bench::push::run(bench::push::subscribers())?);
+            all.extend(bench::sms::run(bench::sms::messages())?);
             all
         }
-        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, all"),
+        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, all"),
     };
     for r in results {
         println!("{}", serde_json::to_string_pretty(&r)?);
