@@ -15,5 +15,6 @@ mod input;
 mod lifecycle;
 mod outbox;
 mod receipts;
+mod residents;
 mod security;
 mod store;
