@@ -1,5 +1,5 @@
 //! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
-//! as JSON. Scenarios: `cap`, `fanout`, or `all`.
+//! as JSON. Scenarios: `cap`, `fanout`, `email`, or `all`.
 
 use std::time::Duration;
 
@@ -14,12 +14,14 @@ fn main() -> anyhow::Result<()> {
     let results = match scenario {
         "cap" => vec![bench::cap::run(&corpus, budget)?],
         "fanout" => bench::fanout::run(bench::fanout::subscribers())?,
+        "email" => bench::email::run(bench::email::messages())?,
         "all" => {
             let mut all = vec![bench::cap::run(&corpus, budget)?];
             all.extend(bench::fanout::run(bench::fanout::subscribers())?);
+            all.extend(bench::email::run(bench::email::messages())?);
             all
         }
-        other => bail!("unknown scenario {other:?}; known: cap, fanout, all"),
+        other => bail!("unknown scenario {other:?}; known: cap, fanout, email, all"),
     };
     for r in results {
         println!("{}", serde_json::to_string_pretty(&r)?);
