@@ -16,11 +16,13 @@ fn main() -> anyhow::Result<()> {
         "fanout" => bench::fanout::run(bench::fanout::subscribers())?,
         "push" => vec![bench::push::run(bench::push::subscribers())?],
         "sms" => bench::sms::run(bench::sms::messages())?,
+        "email" => bench::email::run(bench::email::messages())?,
         "all" => {
             let mut all = vec![bench::cap::run(&corpus, budget)?];
             all.extend(bench::fanout::run(bench::fanout::subscribers())?);
             all.push(bench::push::run(bench::push::subscribers())?);
             all.extend(bench::sms::run(bench::sms::messages())?);
+            all.extend(bench::email::run(bench::email::messages())?);
             all
         }
         other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, all"),

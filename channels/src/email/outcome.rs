@@ -36,6 +36,7 @@ pub(crate) fn failed(e: &PoolError, timeout: Duration) -> (Outcome, Verdict) {
         }
         PoolError::NoStartTls => return retry("the SMTP server does not offer STARTTLS, which is required".into()),
         PoolError::Closed => return retry("the SMTP server closed the connection".into()),
+        PoolError::Connect(e) => return retry(format!("could not connect to the SMTP server: {e}")),
         PoolError::Smtp(e) if e.is_timeout() => {
             return retry(format!("the SMTP server did not answer within {} s", timeout.as_secs_f32()));
         }

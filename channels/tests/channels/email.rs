@@ -286,7 +286,7 @@ async fn a_server_that_is_down_means_retry_and_down() {
     let port = free_port();
     let email = Email::new(EmailConfig { port, ..EmailConfig::new("127.0.0.1", Security::None, FROM) }).unwrap();
     let err = email.check().await.unwrap_err();
-    assert!(err.to_string().contains("could not talk to the SMTP server"), "{err}");
+    assert!(err.to_string().contains("could not connect to the SMTP server"), "{err}");
     let alert = payload();
     for id in 0..3 {
         let outcome = email.send(&to("jana@hronov.example", &["sk"], id, &alert)).await;
