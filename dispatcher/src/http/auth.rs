@@ -26,7 +26,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub async fn authorize(State((app, meta)): State<(App, Meta)>, mut req: Request, next: Next) -> Response {
     let address = client_address(&app, &req);
     req.extensions_mut().insert(ClientAddress(address.clone()));
-    if matches!(meta.access, Access::Public) {
+    if matches!(meta.access, Access::Public | Access::PeerSecret) {
         return next.run(req).await;
     }
     match authenticate(&app, &meta, req.method(), req.headers(), &address).await {

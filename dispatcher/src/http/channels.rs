@@ -31,7 +31,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .returns::<Vec<ChannelView>>(),
         Endpoint::post(
             "/api/v1/sms/status",
-            Access::Public,
+            Access::PeerSecret,
             "sms",
             "Status callbacks of the HTTP SMS gateway (bearer token from channels.sms.http.callback_token)",
             sms_status,

@@ -30,6 +30,9 @@ pub fn document() -> Value {
             Access::Public => {
                 op.insert("security".into(), json!([]));
             }
+            Access::PeerSecret => {
+                op.insert("x-tocsin-roles".into(), json!("a peer with the callback token (Authorization: Bearer)"));
+            }
             Access::Signed => {
                 op.insert("x-tocsin-roles".into(), json!("any signed-in user or token"));
             }

@@ -19,6 +19,9 @@ pub enum Access {
     Signed,
     /// Callers holding one of these roles.
     Roles(&'static [Role]),
+    /// Peers that prove a shared secret the handler checks itself (a gateway's status
+    /// callbacks with the token from the settings); no user or API token.
+    PeerSecret,
 }
 
 /// Every role: reading alerts, templates and areas.

@@ -172,3 +172,42 @@ on_both!(the_reach_estimate_shows_sms_segments, |t: TestApp| async move {
     assert!(sms["segments"].as_u64().unwrap() >= 1);
     assert!(sms["text"].as_str().unwrap().contains(&format!("/alerts/{id}")), "{reach}");
 });
+
+async fn gateway_callbacks(backend: crate::support::Backend) {
+    let Some(t) = crate::support::spawn_quiet(backend, |s| {
+        s.channels.sms.enabled = true;
+        s.channels.sms.provider = "http".into();
+        s.channels.sms.http.url = "http://127.0.0.1:9/send".into();
+        s.channels.sms.http.callback_token = dispatcher::config::Secret::new("gateway-secret");
+    })
+    .await
+    else {
+        return;
+    };
+    // The quiet app runs no engine; the channels are built as at start.
+    let runtimes = dispatcher::fanout::configured_channels(&t.app).await.unwrap();
+    assert!(runtimes.iter().any(|r| r.channel.name() == "sms"));
+    let status = json!({ "id": "gw-77", "status": "delivered" });
+    for token in ["", "wrong"] {
+        let r = t.call(Method::POST, "/api/v1/sms/status", Auth::Token(token), Body::Json(status.clone())).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{token:?}: {}", r.text());
+    }
+    let r = t.call(Method::POST, "/api/v1/sms/status", Auth::Token("gateway-secret"), Body::Json(status)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let waiting = dispatcher::db::receipts::waiting(&mut t.app.db.read().await.unwrap(), 10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "the receipt waits for its delivery");
+    assert_eq!(
+        (waiting[0].channel.as_str(), waiting[0].provider_id.as_str(), waiting[0].delivered),
+        ("sms", "gw-77", true)
+    );
+}
+
+#[tokio::test]
+async fn gateway_status_callbacks_need_the_token_sqlite() {
+    gateway_callbacks(crate::support::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn gateway_status_callbacks_need_the_token_postgres() {
+    gateway_callbacks(crate::support::Backend::Postgres).await;
+}
