@@ -46,6 +46,31 @@ pub struct Push {
     rng: SystemRandom,
     tokens: vapid::Tokens,
     stats: health::Stats,
+    rendered: Rendered,
+}
+
+/// The payload and topic of an alert per reader's languages, built once: every subscriber of
+/// one alert with the same languages gets the same plaintext (each is still encrypted with its
+/// own fresh key).
+#[derive(Default)]
+struct Rendered(std::sync::Mutex<std::collections::HashMap<(i64, String), (Arc<[u8]>, Arc<str>)>>);
+
+impl Rendered {
+    fn get(&self, alert: &crate::AlertPayload, languages: &[String]) -> (Arc<[u8]>, Arc<str>) {
+        let key = (alert.id, languages.join(","));
+        if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let made: (Arc<[u8]>, Arc<str>) = (Arc::from(payload(alert, languages)), Arc::from(headers::topic(&alert.alert)));
+        if let Ok(mut m) = self.0.lock() {
+            // A few alerts at a time, a few language orders each: a small bound is plenty.
+            if m.len() >= 1024 {
+                m.clear();
+            }
+            m.insert(key, made.clone());
+        }
+        made
+    }
 }
 
 /// One push request, encrypted and signed, ready to send. `Debug` leaves the endpoint out: it
@@ -93,6 +118,7 @@ impl Push {
             rng: SystemRandom::new(),
             tokens: vapid::Tokens::new(config.vapid, config.subject),
             stats: health::Stats::default(),
+            rendered: Rendered::default(),
         })
     }
 
@@ -110,7 +136,7 @@ impl Push {
         if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
             return Err(PushError::BadEndpoint);
         }
-        let plaintext = payload(&message.alert, languages);
+        let (plaintext, topic) = self.rendered.get(&message.alert, languages);
         let body = ece::encrypt(&self.rng, p256dh, auth, &plaintext)?;
         // RFC 8292 section 2: the audience is the origin of the push resource, port included.
         let authorization = self.tokens.header(&self.rng, &url.origin().ascii_serialization(), now)?;
@@ -120,7 +146,7 @@ impl Push {
             authorization,
             ttl,
             urgency: headers::urgency(alert),
-            topic: headers::topic(alert),
+            topic: topic.to_string(),
         })
     }
 
