@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cap;
 pub mod channels;
 pub mod deliveries;
+pub mod display;
 pub mod error;
 pub mod extract;
 pub mod health;
