@@ -55,7 +55,7 @@ static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::get("/display/{device}", Access::Public, "display", "The public display page of a device", page),
-        Endpoint::get("/display/assets/{file}", Access::Public, "display", "The display page's scripts and styles", asset),
+        Endpoint::get("/display/assets/{file}", Access::Public, "display", "The display page's files", asset),
     ]
 }
 
