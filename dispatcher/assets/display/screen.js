@@ -55,8 +55,12 @@ export function drawAlert(slide, now, force = false) {
   root.dataset.severity = c.severity || "Unknown";
   root.dataset.command = String(c.id);
   root.toggleAttribute("data-cancel", cancel);
-  const marker = c.mode !== "live" ? t.marker || String(c.mode || "test").toUpperCase() : "";
+  // Not live: the EXERCISE/TEST banner across the top. Live: an Update's marker as a tag.
+  const drill = c.mode !== "live";
+  const marker = drill ? t.marker || String(c.mode || "test").toUpperCase() : "";
   setText("alert-marker", marker).hidden = !marker;
+  const kind = !drill && !cancel ? t.marker || "" : "";
+  setText("alert-kind", kind).hidden = !kind;
   setText("alert-severity", cancel ? word(lang, "cancelled") : t.severityText || severityWords(lang, c.severity));
   setText("alert-pager", `${lang.toUpperCase()} ${slide.index + 1}/${slide.count}`).hidden = slide.count < 2;
   setText("alert-headline", t.headline || (cancel ? word(lang, "cancelled") : severityWords(lang, c.severity)));
@@ -64,6 +68,7 @@ export function drawAlert(slide, now, force = false) {
   setText("alert-description", t.description);
   setText("alert-area", t.area);
   setText("alert-expires", cancel ? "" : expiry(lang, c.expires, now));
+  setText("alert-sender", t.senderName);
   fit();
 }
 
@@ -80,7 +85,7 @@ function fit() {
   const overflows = () => body.scrollHeight > body.clientHeight + 1 || body.scrollWidth > body.clientWidth + 1;
   let scale = 1;
   root.style.setProperty("--fit", "1");
-  for (const id of ["alert-instruction", "alert-description", "alert-area", "alert-expires"]) $(id).hidden = !$(id).textContent;
+  for (const id of ["alert-instruction", "alert-description", "alert-area", "alert-expires", "alert-sender"]) $(id).hidden = !$(id).textContent;
   if (overflows() && !description.hidden) description.hidden = true;
   while (overflows() && scale > 0.4) {
     scale -= 0.05;

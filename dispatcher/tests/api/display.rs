@@ -2,12 +2,18 @@
 //! WebDriver: how it is served, pairing, the idle clock, alerts in each language, exercises,
 //! cancels, acknowledgements, and recovery after the server is gone or failing.
 
+mod kiosk;
 mod proxy;
 mod webdriver;
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::support::{Auth, Backend, spawn};
+use kiosk::{NAME, bilingual};
+use proxy::Mode;
 use webdriver::Browser;
 
 #[tokio::test]
@@ -55,6 +61,126 @@ async fn without_a_secret_the_page_asks_for_a_pairing_code() {
     assert!(browser.text("#pairing-reason").await.contains("not paired"));
     browser.screenshot(&crate::display::shots().join("pairing-1920x1080.png")).await;
     browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to_idle() {
+    let Some(k) = kiosk::start(30).await else { return };
+    k.open().await;
+    let b = &k.browser;
+    // The secret left the address bar for storage, so a reload works and no one reads it off.
+    let kept = format!("return location.hash === '' && localStorage.getItem('tocsin.display.{}.secret');", k.device);
+    assert_eq!(b.execute(&kept, json!([])).await, json!(k.secret));
+    let clock = b.text("#idle-clock").await;
+    assert!(
+        clock.len() == 5 && clock.as_bytes()[2] == b':' && clock.replace(':', "").parse::<u32>().is_ok(),
+        "{clock}"
+    );
+    assert_eq!(b.text("#idle-device").await, NAME);
+    assert_eq!(b.text("#idle-status").await, "Žiadne platné varovania");
+    k.shots("idle").await;
+
+    let alert = k.issue(bilingual("Actual")).await;
+    k.wait_slide("sk", "Povodeň na Dunaji").await;
+    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extrémne nebezpečenstvo");
+    assert_eq!(b.text("#alert-instruction").await, "Okamžite opustite nábrežie a choďte na vyššie položené miesto.");
+    assert!(b.text("#alert-area").await.contains("Nábrežie"));
+    assert!(b.text("#alert-expires").await.starts_with("Platí do"));
+    assert_eq!(b.text("#alert-marker").await, "", "no exercise banner on a live alert");
+    assert_eq!(b.execute("return document.getElementById('alert').dataset.severity;", json!([])).await, "Extreme");
+    k.wait_delivery(alert, "acknowledged").await;
+    k.shots("alert-sk").await;
+
+    k.wait_slide("en", "Danube flood").await;
+    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extreme");
+    assert_eq!(b.text("#alert-instruction").await, "Leave the riverside now and go to higher ground.");
+    k.shots("alert-en").await;
+
+    let cancel = k.cancel(alert).await;
+    let shown = "return document.getElementById('alert').hasAttribute('data-cancel') \
+                 && document.body.dataset.state === 'alert';";
+    b.wait_for("the Cancel", shown, Duration::from_secs(60)).await;
+    k.shots("cancel").await;
+    k.wait_idle().await;
+    k.wait_delivery(cancel, "acknowledged").await;
+    k.wait_delivery(alert, "acknowledged").await;
+    b.screenshot(&shots().join("idle-after-cancel-1920x1080.png")).await;
+}
+
+#[tokio::test]
+async fn an_exercise_shows_its_banner() {
+    let Some(k) = kiosk::start(30).await else { return };
+    k.open().await;
+    let mut c = bilingual("Exercise");
+    c["infos"][0]["severity"] = json!("Moderate");
+    c["infos"][1]["severity"] = json!("Moderate");
+    k.issue(c).await;
+    k.wait_slide("sk", "Povodeň na Dunaji").await;
+    assert_eq!(k.browser.text("#alert-marker").await, "CVIČENIE");
+    k.shots("exercise-sk").await;
+    k.wait_slide("en", "Danube flood").await;
+    assert_eq!(k.browser.text("#alert-marker").await, "EXERCISE");
+}
+
+#[tokio::test]
+async fn the_page_recovers_after_the_server_is_unreachable_and_after_errors() {
+    let Some(k) = kiosk::start(30).await else { return };
+    k.open().await;
+    let b = &k.browser;
+    let offline = "return document.body.dataset.online === 'no' && !document.getElementById('connection').hidden;";
+    let online = "return document.body.dataset.online === 'yes' && document.getElementById('connection').hidden;";
+
+    k.proxy.set(Mode::Down);
+    b.wait_for("the connection-lost line", offline, Duration::from_secs(20)).await;
+    assert_eq!(b.text("#connection").await, "Spojenie stratené, skúšam znova…");
+    b.screenshot(&shots().join("offline-1920x1080.png")).await;
+    // A few failed retries, so the backoff has grown.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    k.proxy.set(Mode::Up);
+    b.wait_for("the page to reconnect", online, Duration::from_secs(30)).await;
+    k.issue(bilingual("Actual")).await;
+    k.wait_slide("sk", "Povodeň na Dunaji").await;
+
+    k.proxy.set(Mode::Failing);
+    b.wait_for("the connection-lost line after 503s", offline, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    k.proxy.set(Mode::Up);
+    b.wait_for("the page to reconnect after 503s", online, Duration::from_secs(30)).await;
+}
+
+#[tokio::test]
+async fn a_pairing_code_pairs_the_page_and_a_refused_secret_asks_again() {
+    let Some(k) = kiosk::start(5).await else { return };
+    let b = &k.browser;
+    b.goto(&format!("{}/display/{}?lang=en", k.proxy.url, k.device)).await;
+    b.wait_for("the pairing form", "return document.body.dataset.state === 'pairing';", Duration::from_secs(10)).await;
+
+    b.type_into("#pairing-code", "ZZZZZZZZ").await;
+    b.click("#pairing-submit").await;
+    let error = "return document.getElementById('pairing-error').textContent;";
+    let said = b.wait_for("a refused code", error, Duration::from_secs(10)).await;
+    assert!(said.as_str().unwrap().contains("not accepted"), "{said}");
+
+    let r = k.app.post(&format!("/api/v1/devices/{}/pairing", k.device), Auth::Session(&k.operator), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let code = r.json()["code"].as_str().unwrap().to_owned();
+    b.execute("document.getElementById('pairing-code').value = '';", json!([])).await;
+    b.type_into("#pairing-code", &code.to_lowercase()).await;
+    b.click("#pairing-submit").await;
+    k.wait_idle().await;
+    assert_eq!(b.text("#idle-device").await, NAME);
+    let stored = format!("return localStorage.getItem('tocsin.display.{}.secret');", k.device);
+    let secret = b.execute(&stored, json!([])).await;
+    assert!(secret.as_str().unwrap().starts_with(&format!("tdv_{}_", k.device)), "{secret}");
+    assert_ne!(secret, json!(k.secret), "pairing gave a new secret");
+
+    // An operator rotates the secret: the page says it is no longer paired and asks again.
+    let r = k.app.post(&format!("/api/v1/devices/{}/rotate", k.device), Auth::Session(&k.operator), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    b.wait_for("the pairing form again", "return document.body.dataset.state === 'pairing';", Duration::from_secs(30))
+        .await;
+    assert!(b.text("#pairing-reason").await.contains("no longer paired"));
+    assert_eq!(b.execute(&stored, json!([])).await, json!(null), "the refused secret is forgotten");
 }
 
 /// Where screenshots go: `test-output/display/` at the repository root.
