@@ -3,6 +3,7 @@
 
 mod admin;
 mod cap_convert;
+mod device;
 mod validate;
 
 use std::path::PathBuf;
@@ -41,6 +42,9 @@ enum Command {
     /// Manage named areas.
     #[command(subcommand)]
     Area(admin::AreaCommand),
+    /// Manage sirens and displays.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Show the effective configuration (secrets redacted) and check it.
     Config,
     /// Validate CAP files and print their findings. Exits 1 if any file has an error.
@@ -83,6 +87,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Token(c)) => admin::token(settings, c).await,
         Some(Command::Audit(c)) => admin::audit(settings, c).await,
         Some(Command::Area(c)) => admin::area(settings, c).await,
+        Some(Command::Device(c)) => device::run(settings, c).await,
         Some(Command::Config) => {
             println!("{}", toml::to_string_pretty(&settings)?);
             Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ mod cap;
 mod cli_admin;
 mod cli_cap;
 mod crash;
+mod devices;
 mod display;
 mod engine;
 mod input;
