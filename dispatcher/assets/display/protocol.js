@@ -95,7 +95,9 @@ export class DeviceClient {
   }
 
   async pollOnce() {
-    const wait = Math.min(60, Math.max(1, this.pollSeconds));
+    // After a failure, a short poll first: the page learns at once that the server is back,
+    // instead of when an unchanged long poll ends.
+    const wait = this.failures > 0 ? 1 : Math.min(60, Math.max(1, this.pollSeconds));
     const extra = this.etag ? { "If-None-Match": this.etag } : {};
     try {
       const r = await this.request("GET", `/api/v1/device/poll?wait=${wait}`, undefined, extra, wait * 1000 + POLL_GRACE_MS);

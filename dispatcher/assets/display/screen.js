@@ -6,6 +6,9 @@ import { severityWords, word } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const SCREENS = ["idle", "alert", "pairing"];
+/** How far the alert's text may shrink (long messages) and grow (short ones). */
+const MIN_SCALE = 0.4;
+const MAX_SCALE = 1.6;
 
 function setText(id, text) {
   const el = $(id);
@@ -77,20 +80,36 @@ export function redrawSoon() {
   drawn = "";
 }
 
-/** Shrinks the alert's text until the message fits its box; drops the description first. */
+/** The largest text scale at which the message fits its box: short messages grow, long ones
+ *  shrink. The description (the least urgent part) goes when it would shrink the rest. */
 function fit() {
   const root = $("alert");
   const body = $("alert-body");
   const description = $("alert-description");
-  const overflows = () => body.scrollHeight > body.clientHeight + 1 || body.scrollWidth > body.clientWidth + 1;
-  let scale = 1;
-  root.style.setProperty("--fit", "1");
-  for (const id of ["alert-instruction", "alert-description", "alert-area", "alert-expires", "alert-sender"]) $(id).hidden = !$(id).textContent;
-  if (overflows() && !description.hidden) description.hidden = true;
-  while (overflows() && scale > 0.4) {
-    scale -= 0.05;
-    root.style.setProperty("--fit", scale.toFixed(2));
+  const overflows = (scale) => {
+    root.style.setProperty("--fit", scale.toFixed(3));
+    return body.scrollHeight > body.clientHeight + 1 || body.scrollWidth > body.clientWidth + 1;
+  };
+  const best = () => {
+    let [low, high] = [MIN_SCALE, MAX_SCALE];
+    if (!overflows(high)) return high;
+    // Seven halvings find the scale to within 1 %.
+    for (let i = 0; i < 7; i++) {
+      const mid = (low + high) / 2;
+      if (overflows(mid)) high = mid;
+      else low = mid;
+    }
+    return low;
+  };
+  for (const id of ["alert-instruction", "alert-description", "alert-area", "alert-expires", "alert-sender"]) {
+    $(id).hidden = !$(id).textContent;
   }
+  let scale = best();
+  if (scale < 1 && !description.hidden) {
+    description.hidden = true;
+    scale = best();
+  }
+  overflows(scale);
 }
 
 /** Shows or hides the discreet "connection lost" line. */

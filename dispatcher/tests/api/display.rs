@@ -92,7 +92,7 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     k.shots("alert-sk").await;
 
     k.wait_slide("en", "Danube flood").await;
-    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extreme");
+    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extreme danger");
     assert_eq!(b.text("#alert-instruction").await, "Leave the riverside now and go to higher ground.");
     k.shots("alert-en").await;
 
@@ -114,9 +114,20 @@ async fn an_exercise_shows_its_banner() {
     let mut c = bilingual("Exercise");
     c["infos"][0]["severity"] = json!("Moderate");
     c["infos"][1]["severity"] = json!("Moderate");
+    // A long message, to show that it shrinks to fit rather than scrolls or is cut off.
+    c["infos"][0]["instruction"] = json!(
+        "Okamžite opustite nábrežie Dunaja medzi Mostom SNP a Prístavným mostom, neparkujte v podzemných \
+         garážach, vypnite elektrinu a plyn, vezmite si doklady, lieky a pitnú vodu a choďte na vyššie \
+         položené miesto alebo do evakuačného strediska v najbližšej škole. Sledujte pokyny polície a hasičov."
+    );
+    c["infos"][0]["description"] = json!(
+        "Hladina Dunaja v Bratislave stúpa o 10 cm za hodinu a podľa predpovede prekročí 3. stupeň \
+         povodňovej aktivity dnes večer. Protipovodňové steny sú postavené, ale voda môže presakovať."
+    );
     k.issue(c).await;
     k.wait_slide("sk", "Povodeň na Dunaji").await;
     assert_eq!(k.browser.text("#alert-marker").await, "CVIČENIE");
+    assert!(k.browser.text("#alert-instruction").await.ends_with("polície a hasičov."));
     k.shots("exercise-sk").await;
     k.wait_slide("en", "Danube flood").await;
     assert_eq!(k.browser.text("#alert-marker").await, "EXERCISE");
