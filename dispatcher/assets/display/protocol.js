@@ -95,9 +95,11 @@ export class DeviceClient {
   }
 
   async pollOnce() {
-    // After a failure, a short poll first: the page learns at once that the server is back,
-    // instead of when an unchanged long poll ends.
-    const wait = this.failures > 0 ? 1 : Math.min(60, Math.max(1, this.pollSeconds));
+    // A short poll first and after a failure: the server holds a poll with nothing new for
+    // the whole wait, and the page should learn at once that the server is there (its name,
+    // "no warnings") or back, not when an unchanged long poll ends.
+    const probe = this.etag === null || this.failures > 0;
+    const wait = probe ? 1 : Math.min(60, Math.max(1, this.pollSeconds));
     const extra = this.etag ? { "If-None-Match": this.etag } : {};
     try {
       const r = await this.request("GET", `/api/v1/device/poll?wait=${wait}`, undefined, extra, wait * 1000 + POLL_GRACE_MS);

@@ -60,13 +60,14 @@ impl Kiosk {
         self.browser.wait_for("the idle screen", idle, Duration::from_secs(60)).await;
     }
 
-    /// Waits until the page shows command text in `lang` whose headline is `headline`.
+    /// Waits until the page shows command text in `lang` whose headline is `headline`: within
+    /// the poll time (30 s), as the server wakes a waiting poll when a command arrives.
     pub async fn wait_slide(&self, lang: &str, headline: &str) {
         let script = format!(
             "const a = document.getElementById('alert'); return document.body.dataset.state === 'alert' \
              && a.lang === {lang:?} && document.getElementById('alert-headline').textContent === {headline:?};"
         );
-        self.browser.wait_for(&format!("the {lang} slide \"{headline}\""), &script, Duration::from_secs(60)).await;
+        self.browser.wait_for(&format!("the {lang} slide \"{headline}\""), &script, Duration::from_secs(30)).await;
     }
 
     /// Issues an alert and gives its id.

@@ -131,20 +131,36 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text }))).await;
     }
 
-    /// Sizes the window so that the page's viewport is `width` x `height` CSS pixels.
+    /// Sizes the window so that the page's viewport is `width` x `height` CSS pixels (the
+    /// window is larger by the browser's frame, which is measured rather than assumed).
     pub async fn viewport(&self, width: i64, height: i64) {
         let (mut w, mut h) = (width, height);
-        for _ in 0..3 {
+        let mut inner = (0, 0);
+        for _ in 0..10 {
             self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": w, "height": h }))).await;
-            let inner = self.execute("return [innerWidth, innerHeight];", json!([])).await;
-            let (iw, ih) = (inner[0].as_i64().unwrap_or(0), inner[1].as_i64().unwrap_or(0));
-            if (iw, ih) == (width, height) {
+            inner = self.settled_size().await;
+            if inner == (width, height) {
                 return;
             }
-            w += width - iw;
-            h += height - ih;
+            w += width - inner.0;
+            h += height - inner.1;
         }
-        panic!("could not size the viewport to {width}x{height}");
+        panic!("could not size the viewport to {width}x{height}; it stays {inner:?}");
+    }
+
+    /// The viewport's size once a resize has taken effect (the same twice in a row).
+    async fn settled_size(&self) -> (i64, i64) {
+        let mut last = (-1, -1);
+        for _ in 0..20 {
+            let v = self.execute("return [innerWidth, innerHeight];", json!([])).await;
+            let now = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
+            if now == last {
+                return now;
+            }
+            last = now;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
     }
 
     /// Saves a PNG of the viewport.
