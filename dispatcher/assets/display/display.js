@@ -77,8 +77,10 @@ function run(id, secret) {
   const board = new Board((command, state) => client.ack(command, state));
   let offset = 0;
   let deviceName = "";
-  // "No warnings" is said only once the server has answered.
+  // "No warnings" is said only while the server answers: a display that cannot reach it
+  // does not know.
   let answered = false;
+  let online = true;
   const now = () => Date.now() + offset;
   const tick = () => {
     const slide = board.view(now());
@@ -86,7 +88,7 @@ function run(id, secret) {
       drawAlert(slide, now());
       showScreen("alert");
     } else {
-      drawIdle(now(), lang, deviceName, answered);
+      drawIdle(now(), lang, deviceName, answered && online);
       showScreen("idle");
     }
   };
@@ -100,8 +102,16 @@ function run(id, secret) {
       board.update(Array.isArray(body.commands) ? body.commands : []);
       tick();
     },
-    online: () => drawConnection(true, lang),
-    offline: () => drawConnection(false, lang),
+    online() {
+      online = true;
+      drawConnection(true, lang);
+      tick();
+    },
+    offline() {
+      online = false;
+      drawConnection(false, lang);
+      tick();
+    },
     unauthorized() {
       clearInterval(timer);
       resize.abort();

@@ -59,7 +59,8 @@ async fn without_a_secret_the_page_asks_for_a_pairing_code() {
         )
         .await;
     assert!(browser.text("#pairing-reason").await.contains("not paired"));
-    browser.screenshot(&crate::display::shots().join("pairing-1920x1080.png")).await;
+    browser.viewport(1920, 1080).await;
+    browser.screenshot(&shots().join("pairing-1920x1080.png")).await;
     browser.quit().await;
 }
 
@@ -144,11 +145,13 @@ async fn the_page_recovers_after_the_server_is_unreachable_and_after_errors() {
     k.proxy.set(Mode::Down);
     b.wait_for("the connection-lost line", offline, Duration::from_secs(20)).await;
     assert_eq!(b.text("#connection").await, "Spojenie stratené, skúšam znova…");
-    b.screenshot(&shots().join("offline-1920x1080.png")).await;
+    assert_eq!(b.text("#idle-status").await, "", "no \"no warnings\" while it cannot know");
+    k.shot("offline", 1920, 1080).await;
     // A few failed retries, so the backoff has grown.
     tokio::time::sleep(Duration::from_secs(4)).await;
     k.proxy.set(Mode::Up);
     b.wait_for("the page to reconnect", online, Duration::from_secs(30)).await;
+    assert_eq!(b.text("#idle-status").await, "Žiadne platné varovania");
     k.issue(bilingual("Actual")).await;
     k.wait_slide("sk", "Povodeň na Dunaji").await;
 
