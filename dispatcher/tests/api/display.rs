@@ -88,7 +88,8 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     assert!(b.text("#alert-area").await.contains("Nábrežie"));
     assert!(b.text("#alert-expires").await.starts_with("Platí do"));
     assert_eq!(b.text("#alert-marker").await, "", "no exercise banner on a live alert");
-    assert_eq!(b.execute("return document.getElementById('alert').dataset.severity;", json!([])).await, "Extreme");
+    let band = "return getComputedStyle(document.getElementById('alert-band')).backgroundColor;";
+    assert_eq!(b.execute(band, json!([])).await, "rgb(139, 0, 0)", "Extreme is dark red");
     k.wait_delivery(alert, "acknowledged").await;
     k.shots("alert-sk").await;
 
@@ -109,7 +110,7 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
 }
 
 #[tokio::test]
-async fn an_exercise_shows_its_banner() {
+async fn an_exercise_shows_its_banner_and_several_alerts_take_turns() {
     let Some(k) = kiosk::start(30).await else { return };
     k.open().await;
     let mut c = bilingual("Exercise");
@@ -129,9 +130,22 @@ async fn an_exercise_shows_its_banner() {
     k.wait_slide("sk", "Povodeň na Dunaji").await;
     assert_eq!(k.browser.text("#alert-marker").await, "CVIČENIE");
     assert!(k.browser.text("#alert-instruction").await.ends_with("polície a hasičov."));
+    let band = "return getComputedStyle(document.getElementById('alert-band')).backgroundColor;";
+    assert_eq!(k.browser.execute(band, json!([])).await, "rgb(255, 176, 0)", "Moderate is amber");
     k.shots("exercise-sk").await;
     k.wait_slide("en", "Danube flood").await;
     assert_eq!(k.browser.text("#alert-marker").await, "EXERCISE");
+
+    // A second warning: it shows at once, then the two take turns.
+    let mut wind = crate::support::content("Actual");
+    wind["infos"][0]["severity"] = json!("Minor");
+    wind["infos"][0]["headline"] = json!("Silný vietor");
+    k.issue(wind).await;
+    k.wait_slide("sk", "Silný vietor").await;
+    assert_eq!(k.browser.text("#alert-marker").await, "", "a live alert has no exercise banner");
+    assert!(k.browser.text("#alert-pager").await.ends_with("/3"), "three slides: two languages and one");
+    assert_eq!(k.browser.execute(band, json!([])).await, "rgb(253, 224, 71)", "Minor is yellow");
+    k.wait_slide("sk", "Povodeň na Dunaji").await;
 }
 
 #[tokio::test]

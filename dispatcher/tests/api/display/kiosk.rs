@@ -112,6 +112,11 @@ impl Kiosk {
         let fits = "const b = document.getElementById('alert-body'); \
                     return document.documentElement.scrollHeight <= innerHeight && b.scrollHeight <= b.clientHeight + 1;";
         assert_eq!(self.browser.execute(fits, json!([])).await, json!(true), "{name} fits {width}x{height}");
+        let headline = "return document.body.dataset.state !== 'alert' || \
+                        parseFloat(getComputedStyle(document.getElementById('alert-headline')).fontSize) \
+                        >= 0.05 * innerHeight - 1;";
+        let large = self.browser.execute(headline, json!([])).await;
+        assert_eq!(large, json!(true), "{name}: the headline is at least 5 % of the height at {width}x{height}");
         self.browser.screenshot(&super::shots().join(format!("{name}-{width}x{height}.png"))).await;
     }
 
