@@ -72,6 +72,9 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     // The secret left the address bar for storage, so a reload works and no one reads it off.
     let kept = format!("return location.hash === '' && localStorage.getItem('tocsin.display.{}.secret');", k.device);
     assert_eq!(b.execute(&kept, json!([])).await, json!(k.secret));
+    // A reload (a kiosk restarting its browser) finds the secret again.
+    b.goto(&format!("{}/display/{}?lang=sk", k.proxy.url, k.device)).await;
+    k.wait_idle().await;
     let clock = b.text("#idle-clock").await;
     assert!(
         clock.len() == 5 && clock.as_bytes()[2] == b':' && clock.replace(':', "").parse::<u32>().is_ok(),
