@@ -11,6 +11,7 @@ pub mod channels;
 pub mod deliveries;
 pub mod device_protocol;
 pub mod devices;
+pub mod display;
 pub mod error;
 pub mod extract;
 pub mod health;

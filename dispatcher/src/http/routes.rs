@@ -149,5 +149,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::audit::endpoints());
     all.extend(super::cap::endpoints());
     all.extend(super::health::endpoints());
+    all.extend(super::display::endpoints());
     all
 }

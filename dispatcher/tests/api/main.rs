@@ -11,6 +11,7 @@ mod cli_admin;
 mod cli_cap;
 mod crash;
 mod devices;
+mod display;
 mod engine;
 mod input;
 mod lifecycle;
