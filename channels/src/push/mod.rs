@@ -61,7 +61,8 @@ impl Rendered {
         if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
         }
-        let made: (Arc<[u8]>, Arc<str>) = (Arc::from(payload(alert, languages)), Arc::from(headers::topic(&alert.alert)));
+        let made: (Arc<[u8]>, Arc<str>) =
+            (Arc::from(payload(alert, languages)), Arc::from(headers::topic(&alert.alert)));
         if let Ok(mut m) = self.0.lock() {
             // A few alerts at a time, a few language orders each: a small bound is plenty.
             if m.len() >= 1024 {
@@ -140,14 +141,7 @@ impl Push {
         let body = ece::encrypt(&self.rng, p256dh, auth, &plaintext)?;
         // RFC 8292 section 2: the audience is the origin of the push resource, port included.
         let authorization = self.tokens.header(&self.rng, &url.origin().ascii_serialization(), now)?;
-        Ok(PushRequest {
-            url,
-            body,
-            authorization,
-            ttl,
-            urgency: headers::urgency(alert),
-            topic: topic.to_string(),
-        })
+        Ok(PushRequest { url, body, authorization, ttl, urgency: headers::urgency(alert), topic: topic.to_string() })
     }
 
     /// Sends a prepared request and reads the push service's answer.

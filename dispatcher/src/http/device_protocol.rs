@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -72,10 +73,8 @@ async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQu
         notified.as_mut().enable();
         let commands = devices::commands(&app, &d).await?;
         let etag = devices::etag(&commands);
-        let news = match &known {
-            Some(k) => *k != etag,
-            None => !commands.is_empty(),
-        };
+        // A device that sends no ETag knows nothing yet: it gets the answer at once.
+        let news = known.as_ref().is_none_or(|k| *k != etag);
         let now = tokio::time::Instant::now();
         if news || now >= deadline {
             if known.as_deref() == Some(etag.as_str()) {
@@ -103,18 +102,29 @@ fn with_etag(mut r: Response, etag: &str) -> Response {
     r
 }
 
-async fn ack(State(app): State<App>, headers: HeaderMap, ApiJson(a): ApiJson<Ack>) -> ApiResult<StatusCode> {
+/// A device's JSON body, read only after its secret was checked, so that a caller without one
+/// learns nothing but 401.
+fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, super::error::ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !json {
+        return Err(super::error::ApiError::new("API-012", "send the body as application/json"));
+    }
+    super::extract::parse_json(bytes)
+}
+
+async fn ack(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> ApiResult<StatusCode> {
     let d = device(&app, &headers).await?;
+    let a: Ack = body(&headers, &bytes)?;
     devices::acknowledge(&app, d.id, &a).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn heartbeat(
-    State(app): State<App>,
-    headers: HeaderMap,
-    ApiJson(h): ApiJson<Heartbeat>,
-) -> ApiResult<StatusCode> {
+async fn heartbeat(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> ApiResult<StatusCode> {
     let d = device(&app, &headers).await?;
+    let h: Heartbeat = body(&headers, &bytes)?;
     devices::heartbeat(&app, d.id, &h).await?;
     Ok(StatusCode::NO_CONTENT)
 }
