@@ -48,6 +48,10 @@ pub async fn handle(app: &App, event: &Event) -> anyhow::Result<()> {
                 tracing::info!(channel, "an inbound message that is not a stop word was ignored");
             }
         }
+        // Applied by the device protocol's domain once it lands (issue 6); until then logged.
+        Event::DeviceAck { device_id, command, state, .. } => {
+            tracing::info!(device_id, command, state, "a device acknowledged over MQTT");
+        }
     }
     Ok(())
 }
