@@ -75,6 +75,11 @@ pub enum Recipient {
         /// A link that unsubscribes this address at once (one click, RFC 8058).
         unsubscribe_url: Option<String>,
     },
+    /// A siren or display, which polls for its commands (and may take them over MQTT).
+    Device {
+        /// The device's id.
+        id: i64,
+    },
     /// A recipient of the in-memory test channel.
     Memory {
         /// Its key.
@@ -89,6 +94,7 @@ impl std::fmt::Debug for Recipient {
             Recipient::Push { .. } => "Push(..)",
             Recipient::Sms { .. } => "Sms(..)",
             Recipient::Email { .. } => "Email(..)",
+            Recipient::Device { .. } => "Device(..)",
             Recipient::Memory { .. } => "Memory(..)",
         })
     }
@@ -101,7 +107,7 @@ impl Recipient {
             Recipient::Push { languages, .. }
             | Recipient::Sms { languages, .. }
             | Recipient::Email { languages, .. } => languages,
-            Recipient::Webhook { .. } | Recipient::Memory { .. } => &[],
+            Recipient::Webhook { .. } | Recipient::Device { .. } | Recipient::Memory { .. } => &[],
         }
     }
 }

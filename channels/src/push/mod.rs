@@ -21,6 +21,7 @@ use ring::rand::SystemRandom;
 
 pub use ece::MAX_PLAINTEXT;
 pub use error::PushError;
+pub use headers::topic;
 pub use payload::payload;
 pub use vapid::VapidKey;
 

@@ -4,6 +4,7 @@
 mod admin;
 mod agent;
 mod cap_convert;
+mod device;
 mod validate;
 
 use std::path::PathBuf;
@@ -42,6 +43,9 @@ enum Command {
     /// Manage named areas.
     #[command(subcommand)]
     Area(admin::AreaCommand),
+    /// Manage sirens and displays.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Show the effective configuration (secrets redacted) and check it.
     Config,
     /// Validate CAP files and print their findings. Exits 1 if any file has an error.
@@ -89,6 +93,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Token(c)) => admin::token(settings, c).await,
         Some(Command::Audit(c)) => admin::audit(settings, c).await,
         Some(Command::Area(c)) => admin::area(settings, c).await,
+        Some(Command::Device(c)) => device::run(settings, c).await,
         Some(Command::Config) => {
             println!("{}", toml::to_string_pretty(&settings)?);
             Ok(ExitCode::SUCCESS)

@@ -48,6 +48,7 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
             .map_err(|e| invalid("security.secret_key", e.to_string()))?;
     }
     check_channels(s)?;
+    check_devices(&s.devices)?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }
@@ -131,6 +132,27 @@ fn check_sms_http(h: &crate::config::SmsHttpSettings) -> Result<(), ConfigError>
         if !line.contains(':') {
             return Err(invalid("channels.sms.http.headers", format!("{line:?} is not `Name: value`")));
         }
+    }
+    Ok(())
+}
+
+fn check_devices(d: &crate::config::Devices) -> Result<(), ConfigError> {
+    if !(5..=3600).contains(&d.poll_seconds) {
+        return Err(invalid("devices.poll_seconds", "must be from 5 to 3600"));
+    }
+    for (i, s) in d.signals.iter().enumerate() {
+        if s.code.is_empty() || !s.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(invalid(&format!("devices.signals[{i}].code"), "must be letters, digits, - or _"));
+        }
+        if !matches!(s.pattern.as_str(), "wavering" | "steady" | "silent") {
+            return Err(invalid(&format!("devices.signals[{i}].pattern"), "must be wavering, steady or silent"));
+        }
+        if d.signals[..i].iter().any(|o| o.code == s.code) {
+            return Err(invalid(&format!("devices.signals[{i}].code"), format!("{:?} appears twice", s.code)));
+        }
+    }
+    if !d.signals.iter().any(|s| s.code == d.default_signal) {
+        return Err(invalid("devices.default_signal", "must be the code of a signal in devices.signals"));
     }
     Ok(())
 }

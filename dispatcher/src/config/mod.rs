@@ -3,6 +3,7 @@
 //! `tocsin.example.toml` at the repository root lists every key with a comment.
 
 mod channels;
+mod devices;
 mod load;
 mod load_checks;
 mod secret;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use channels::{
     ChannelSettings, Channels, EmailSettings, PushSettings, SmppSettings, SmsHttpSettings, SmsSettings,
 };
+pub use devices::{Devices, Signal};
 pub use load::{ConfigError, load};
 pub use secret::Secret;
 
@@ -39,6 +41,8 @@ pub struct Settings {
     pub fanout: Fanout,
     /// Each delivery channel.
     pub channels: Channels,
+    /// Sirens and displays.
+    pub devices: Devices,
     /// Logging.
     pub log: Log,
 }

@@ -8,6 +8,8 @@ pub mod areas;
 pub mod audit;
 pub mod caller;
 pub mod crypto;
+pub mod device_commands;
+pub mod devices;
 pub mod error;
 pub mod feed;
 pub mod password;

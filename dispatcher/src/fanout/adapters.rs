@@ -34,6 +34,11 @@ pub async fn configured(app: &App) -> anyhow::Result<Vec<Runtime>> {
             .context("channels.push")?;
         out.push(Runtime { channel: Arc::new(push), settings: c.push.limits() });
     }
+    // Sirens and displays poll for their commands; these channels make them available.
+    for kind in [super::device_channel::DeviceChannel::SIRENS, super::device_channel::DeviceChannel::DISPLAYS] {
+        let settings = crate::config::ChannelSettings { concurrency: 256, ..Default::default() };
+        out.push(Runtime { channel: Arc::new(kind), settings });
+    }
     if c.sms.enabled {
         out.push(sms(app, &c.sms)?);
     }

@@ -5,6 +5,7 @@
 //! killed instance delays deliveries but loses none.
 
 pub mod adapters;
+pub mod device_channel;
 pub mod events;
 pub mod payloads;
 pub mod planner;

@@ -94,7 +94,8 @@ pub async fn targets(
     app.targeting.sync(&app.db).await?;
     let (coverage, touched) = resolve(&alert, &named);
     let audience = Audience { severity: priority::severity(&alert), status: alert.status };
-    let selection = app.targeting.select(&coverage, &touched, audience);
+    let mut selection = app.targeting.select(&coverage, &touched, audience);
+    super::targeting::with_groups(&app.targeting, &alert, &mut selection);
     // Targeting gives each subscription and device once; only an Update or Cancel, which adds
     // those the earlier messages reached, can name a recipient twice.
     let mut rows: Vec<NewDelivery> = Vec::with_capacity(selection.subscriptions.len() + selection.devices.len());

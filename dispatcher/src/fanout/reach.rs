@@ -95,11 +95,12 @@ pub async fn of(app: &App, id: i64, alert: &Alert) -> Result<Reach> {
     let hooks = webhooks::active(&mut c).await?;
     drop(c);
     let (coverage, touched) = resolve(alert, &named);
-    let selection = app.targeting.select(
+    let mut selection = app.targeting.select(
         &coverage,
         &touched,
         Audience { severity: priority::severity(alert), status: alert.status },
     );
+    super::targeting::with_groups(&app.targeting, alert, &mut selection);
     let mut subscriptions = BTreeMap::new();
     for (_, channel) in &selection.subscriptions {
         *subscriptions.entry(channel.to_string()).or_insert(0) += 1;

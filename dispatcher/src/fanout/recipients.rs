@@ -40,6 +40,7 @@ pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64,
             let r = match d.recipient_kind.as_str() {
                 "webhook" => hooks.get(&d.recipient_id),
                 "subscription" => subs.get(&d.recipient_id),
+                "device" => return Some((d.id, Recipient::Device { id: d.recipient_id })),
                 _ => None,
             };
             r.map(|r| (d.id, r.clone()))

@@ -18,6 +18,8 @@ pub struct Registry {
     sms_gateway: RwLock<Option<Arc<channels::sms::http_gateway::HttpGateway>>>,
     events: EventSender,
     receiver: Mutex<Option<Receiver<Event>>>,
+    /// Issued alerts as commands are built from them (device polls).
+    pub payloads: super::payloads::Payloads,
 }
 
 impl std::fmt::Debug for Registry {
@@ -34,6 +36,7 @@ impl Default for Registry {
             sms_gateway: RwLock::default(),
             events,
             receiver: Mutex::new(Some(receiver)),
+            payloads: super::payloads::Payloads::default(),
         }
     }
 }

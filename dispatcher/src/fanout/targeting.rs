@@ -56,6 +56,7 @@ struct Sub {
 struct Device {
     kind: Arc<str>,
     active: bool,
+    groups: Vec<String>,
 }
 
 #[derive(Default)]
@@ -156,7 +157,8 @@ impl Targeting {
         for d in devs {
             let key = (true, d.id);
             let kind = ix.name(d.kind);
-            ix.devices.insert(d.id, Device { kind, active: d.active });
+            let groups = d.groups.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect();
+            ix.devices.insert(d.id, Device { kind, active: d.active, groups });
             let entry = d.active.then_some(Entry { key, owner: Owner::Device(d.id), point: [d.lon, d.lat] });
             ix.replace(key, entry, &mut added, &mut removed);
         }
@@ -179,6 +181,22 @@ impl Targeting {
 
     /// The subscriptions and devices inside the coverage or subscribed to one of the named
     /// areas, that want an alert of this audience.
+    /// Active devices in any of these groups (an alert may name groups besides its area).
+    pub fn devices_in_groups(&self, groups: &[String]) -> Vec<(i64, Arc<str>)> {
+        if groups.is_empty() {
+            return Vec::new();
+        }
+        let ix = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<(i64, Arc<str>)> = ix
+            .devices
+            .iter()
+            .filter(|(_, d)| d.active && d.groups.iter().any(|g| groups.contains(g)))
+            .map(|(id, d)| (*id, d.kind.clone()))
+            .collect();
+        out.sort_unstable_by_key(|(id, _)| *id);
+        out
+    }
+
     pub fn select(&self, coverage: &Coverage, areas: &HashSet<i64>, audience: Audience) -> Selection {
         let ix = self.index.read().unwrap_or_else(|e| e.into_inner());
         let mut subs: Vec<i64> = Vec::new();
@@ -318,4 +336,31 @@ pub async fn keep_in_step(app: crate::app::App) {
             Err(e) => tracing::warn!(error = %e, "keeping the targeting index in step failed; will retry"),
         }
     }
+}
+
+/// The CAP parameter naming device groups an alert goes to wherever they stand.
+pub const GROUPS_PARAMETER: &str = "TOCSIN_DEVICE_GROUPS";
+
+/// The device groups an alert names (`TOCSIN_DEVICE_GROUPS`, comma-separated, in any info).
+pub fn device_groups(alert: &cap_alerts::Alert) -> Vec<String> {
+    let mut out: Vec<String> = alert
+        .infos
+        .iter()
+        .filter_map(|i| i.parameter(GROUPS_PARAMETER))
+        .flat_map(|v| v.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Adds the devices of the alert's groups to a selection, each device once.
+pub fn with_groups(targeting: &Targeting, alert: &cap_alerts::Alert, selection: &mut Selection) {
+    let extra = targeting.devices_in_groups(&device_groups(alert));
+    if extra.is_empty() {
+        return;
+    }
+    selection.devices.extend(extra);
+    selection.devices.sort_unstable_by_key(|(id, _)| *id);
+    selection.devices.dedup_by_key(|(id, _)| *id);
 }

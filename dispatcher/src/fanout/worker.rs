@@ -247,6 +247,14 @@ pub async fn housekeeping(app: App) {
         if let Err(e) = super::events::apply_waiting(&app).await {
             tracing::warn!(error = %e, "applying waiting receipts failed; will retry");
         }
+        match crate::domain::devices::mark_offline(&app).await {
+            Ok(gone) => {
+                for (id, name) in gone {
+                    tracing::warn!(device = id, name = %name, "a device missed three polls and is offline");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "offline detection failed; will retry"),
+        }
     }
 }
 

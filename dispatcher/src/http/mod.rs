@@ -9,6 +9,8 @@ pub mod auth;
 pub mod cap;
 pub mod channels;
 pub mod deliveries;
+pub mod device_protocol;
+pub mod devices;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -141,6 +141,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::deliveries::endpoints());
     all.extend(super::webhooks::endpoints());
     all.extend(super::channels::endpoints());
+    all.extend(super::devices::endpoints());
+    all.extend(super::device_protocol::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());

@@ -10,6 +10,7 @@ mod cap;
 mod cli_admin;
 mod cli_cap;
 mod crash;
+mod devices;
 mod engine;
 mod input;
 mod lifecycle;

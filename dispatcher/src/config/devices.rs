@@ -1,0 +1,54 @@
+//! `[devices]`: sirens and displays: how often they poll, and the national catalogue of siren
+//! signals that alerts name.
+
+use serde::{Deserialize, Serialize};
+
+/// One siren signal of the catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// What alerts name it by (CAP parameter `TOCSIN_SIREN_SIGNAL`), such as `sk-general-danger`.
+    pub code: String,
+    /// Its name as people know it.
+    pub name: String,
+    /// `wavering`, `steady` or `silent`.
+    pub pattern: String,
+    /// How long it sounds.
+    pub seconds: u32,
+    /// Whether it ends a danger (what a Cancel or an all-clear sounds).
+    #[serde(default)]
+    pub end: bool,
+}
+
+/// `[devices]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Devices {
+    /// How often a new device polls, in seconds (a device registered with its own keeps that).
+    pub poll_seconds: u32,
+    /// The signal an alert gets when it names none.
+    pub default_signal: String,
+    /// The signal catalogue.
+    pub signals: Vec<Signal>,
+}
+
+fn signal(code: &str, name: &str, pattern: &str, seconds: u32, end: bool) -> Signal {
+    Signal { code: code.into(), name: name.into(), pattern: pattern.into(), seconds, end }
+}
+
+impl Default for Devices {
+    fn default() -> Self {
+        Devices {
+            poll_seconds: 30,
+            default_signal: "sk-general-danger".into(),
+            signals: vec![
+                signal("sk-general-danger", "Všeobecné ohrozenie", "wavering", 120, false),
+                signal("sk-water-danger", "Ohrozenie vodou", "steady", 360, false),
+                signal("sk-end-of-danger", "Koniec ohrozenia", "steady", 120, true),
+                signal("pl-alarm", "Ogłoszenie alarmu", "wavering", 180, false),
+                signal("pl-all-clear", "Odwołanie alarmu", "steady", 180, true),
+                signal("silent-test", "Silent test", "silent", 0, false),
+            ],
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The device protocol (`docs/device-protocol.md`): sirens and displays long-poll for their
+//! commands, acknowledge them and report their health, with their own bearer secret.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::error::ApiResult;
+use super::extract::{ApiJson, ClientAddress};
+use super::routes::{Access, Endpoint};
+use crate::app::App;
+use crate::db::devices::DeviceRow;
+use crate::domain::devices::{self, Ack, Heartbeat};
+use crate::domain::error::Error;
+
+/// The protocol's routes.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get(
+            "/api/v1/device/poll",
+            Access::PeerSecret,
+            "device",
+            "Long poll for the device's commands (?wait=1..60 seconds; If-None-Match)",
+            poll,
+        ),
+        Endpoint::post("/api/v1/device/ack", Access::PeerSecret, "device", "Acknowledge a command", ack).body::<Ack>(),
+        Endpoint::post(
+            "/api/v1/device/heartbeat",
+            Access::PeerSecret,
+            "device",
+            "Report the device's health",
+            heartbeat,
+        )
+        .body::<Heartbeat>(),
+        Endpoint::post("/api/v1/device/pair", Access::Public, "device", "Pair a display page with a code", pair)
+            .body::<PairRequest>()
+            .returns::<Paired>(),
+    ]
+}
+
+async fn device(app: &App, headers: &HeaderMap) -> Result<DeviceRow, Error> {
+    let secret = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    devices::authenticate(app, secret.trim()).await
+}
+
+/// The poll's query.
+#[derive(Debug, Deserialize)]
+pub struct PollQuery {
+    /// Seconds to hold the request when nothing is new (1 to 60, default 30).
+    pub wait: Option<u64>,
+}
+
+async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQuery>) -> ApiResult<Response> {
+    let d = device(&app, &headers).await?;
+    let wait = Duration::from_secs(q.wait.unwrap_or(30).clamp(1, 60));
+    let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let deadline = tokio::time::Instant::now() + wait;
+    let signal = app.wake.channel(&d.kind);
+    loop {
+        // Listen before reading, so a wake-up between the read and the wait is not missed.
+        let notified = signal.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let commands = devices::commands(&app, &d).await?;
+        let etag = devices::etag(&commands);
+        let news = match &known {
+            Some(k) => *k != etag,
+            None => !commands.is_empty(),
+        };
+        let now = tokio::time::Instant::now();
+        if news || now >= deadline {
+            if known.as_deref() == Some(etag.as_str()) {
+                return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
+            }
+            let body = json!({
+                "device": { "id": d.id, "name": d.name, "kind": d.kind },
+                "serverTime": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                "pollSeconds": d.poll_seconds,
+                "commands": commands,
+            });
+            return Ok(with_etag(Json(body).into_response(), &etag));
+        }
+        // Re-read at least every 10 s: an expiry or a cancelled command changes the answer
+        // without a wake-up.
+        let _ = tokio::time::timeout((deadline - now).min(Duration::from_secs(10)), notified).await;
+    }
+}
+
+fn with_etag(mut r: Response, etag: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn ack(State(app): State<App>, headers: HeaderMap, ApiJson(a): ApiJson<Ack>) -> ApiResult<StatusCode> {
+    let d = device(&app, &headers).await?;
+    devices::acknowledge(&app, d.id, &a).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn heartbeat(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ApiJson(h): ApiJson<Heartbeat>,
+) -> ApiResult<StatusCode> {
+    let d = device(&app, &headers).await?;
+    devices::heartbeat(&app, d.id, &h).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A pairing request.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    /// The code an operator made (`POST /api/v1/devices/{id}/pairing`).
+    pub code: String,
+}
+
+/// A paired display.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Paired {
+    /// The device.
+    pub device_id: i64,
+    /// Its new secret.
+    pub secret: String,
+}
+
+async fn pair(
+    State(app): State<App>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(p): ApiJson<PairRequest>,
+) -> ApiResult<Json<Value>> {
+    let (device_id, secret) = devices::pair(&app, &address, &p.code).await?;
+    Ok(Json(serde_json::to_value(Paired { device_id, secret }).unwrap_or_default()))
+}
