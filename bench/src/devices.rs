@@ -245,7 +245,7 @@ async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<
 
 async fn delivery_states(app: &App, alert: i64) -> anyhow::Result<Value> {
     let summary = dispatcher::db::deliveries::summary(&mut app.db.read().await?, alert).await?;
-    Ok(summary.iter().map(|c| (format!("{}/{}", c.channel, c.state), json!(c.n))).collect())
+    Ok(summary.iter().map(|c| (format!("{}/{}", c.channel, c.status), json!(c.n))).collect())
 }
 
 fn percentiles(sorted: &[f64]) -> Value {

@@ -63,8 +63,8 @@ async fn drive(addr: String, secrets: Vec<String>) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     say(json!({ "event": "connected", "errors": shared.errors.load(Ordering::Relaxed) }));
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(line) = lines.next_line().await? {
+    let mut lines = stdin_lines();
+    while let Some(line) = lines.recv().await {
         let (verb, arg) = line.split_once(' ').unwrap_or((&line, "0"));
         let arg: u64 = arg.trim().parse().context("a number")?;
         match verb {
@@ -99,6 +99,19 @@ async fn drive(addr: String, secrets: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The parent's commands, read on a thread of their own (blocking reads).
+fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 fn say(v: Value) {

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod agent;
 mod authz;
 mod cap;
 mod cli_admin;
