@@ -76,9 +76,10 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
     let t = Instant::now();
     load.expect("connected", 300)?;
     let connect_seconds = t.elapsed().as_secs_f64();
-    let cpu0 = cpu_seconds();
+    let (cpu0, load_cpu0) = (cpu_seconds("self"), cpu_seconds(&load.child.id().to_string()));
     let idle = load.ask(&format!("idle {IDLE_SECONDS}"), "idle", IDLE_SECONDS + 60)?;
-    let idle_cpu = (cpu_seconds() - cpu0) / IDLE_SECONDS as f64;
+    let idle_cpu = (cpu_seconds("self") - cpu0) / IDLE_SECONDS as f64;
+    let load_cpu = (cpu_seconds(&load.child.id().to_string()) - load_cpu0) / IDLE_SECONDS as f64;
     let polls = idle["not_modified"].as_f64().unwrap_or(0.0) / IDLE_SECONDS as f64;
     load.ask("wait 30", "wait", 10)?;
     // Every poll of one second has ended and become a held poll of thirty.
@@ -115,6 +116,7 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
             "wait_seconds": 1,
             "polls_per_second": polls.round(),
             "server_cpu_cores": round(idle_cpu),
+            "load_generator_cpu_cores": round(load_cpu),
         },
         "memory": {
             "server_rss_mib_before": mib(rss_before),
@@ -148,8 +150,9 @@ async fn register(app: &App, n: usize) -> anyhow::Result<Vec<String>> {
             poll_seconds: None,
             mqtt: false,
         };
-        let (_, secret) =
-            devices::add(app, &Actor::System, "bench", &d).await.map_err(|e| anyhow::anyhow!("adding a device: {e}"))?;
+        let (_, secret) = devices::add(app, &Actor::System, "bench", &d)
+            .await
+            .map_err(|e| anyhow::anyhow!("adding a device: {e}"))?;
         secrets.push(secret);
     }
     Ok(secrets)
@@ -216,9 +219,18 @@ async fn caller(app: &App, name: &str, role: Role) -> anyhow::Result<Caller> {
     let (u, _) = accounts::add(app, &Actor::System, "bench", name, name, &[role], Some("a long enough password"))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let via =
-        Via::Session { id_hash: "bench".into(), csrf: "bench".into(), second_factor: true, must_change_password: false };
-    Ok(Caller { actor: Actor::User { id: u.id, username: u.username }, roles: vec![role], address: "bench".into(), via })
+    let via = Via::Session {
+        id_hash: "bench".into(),
+        csrf: "bench".into(),
+        second_factor: true,
+        must_change_password: false,
+    };
+    Ok(Caller {
+        actor: Actor::User { id: u.id, username: u.username },
+        roles: vec![role],
+        address: "bench".into(),
+        via,
+    })
 }
 
 /// Creates, submits, approves and so issues an alert over the sirens' area.
@@ -267,9 +279,9 @@ fn rss_kib() -> Option<f64> {
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The process's CPU time so far (user and system), in seconds (Linux, 100 ticks a second).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// A process's CPU time so far (user and system), in seconds (Linux, 100 ticks a second).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which ends with the last ')'.
     let rest: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
     // After the command name come the state (field 3) and so on: utime and stime are fields 14

@@ -11,6 +11,7 @@ mod cap;
 mod cli_admin;
 mod cli_cap;
 mod crash;
+mod device_mqtt;
 mod devices;
 mod engine;
 mod input;
