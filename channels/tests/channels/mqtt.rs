@@ -71,10 +71,10 @@ async fn next_publish(eventloop: &mut EventLoop) -> rumqttc::Publish {
 /// Polls a client until the broker has acknowledged its subscription or publish.
 async fn until(eventloop: &mut EventLoop, done: impl Fn(&Packet) -> bool) {
     loop {
-        if let rumqttc::Event::Incoming(p) = eventloop.poll().await.unwrap() {
-            if done(&p) {
-                return;
-            }
+        if let rumqttc::Event::Incoming(p) = eventloop.poll().await.unwrap()
+            && done(&p)
+        {
+            return;
         }
     }
 }

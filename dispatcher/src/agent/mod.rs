@@ -168,7 +168,8 @@ impl Agent {
 
     /// A program ended by itself: its commands are completed or failed.
     fn exited(&mut self, exit: Exit) {
-        if !self.running.get(&exit.thread).is_some_and(|r| r.process.run == exit.run) {
+        // A late exit of a run that was replaced is not this thread's any more.
+        if self.running.get(&exit.thread).is_none_or(|r| r.process.run != exit.run) {
             return;
         }
         let Some(r) = self.running.remove(&exit.thread) else { return };
