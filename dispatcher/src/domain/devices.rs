@@ -267,16 +267,24 @@ pub async fn authenticate(app: &App, secret: &str) -> Result<DeviceRow> {
     let stale = row.last_seen_ms.is_none_or(|s| now - s > i64::from(row.poll_seconds) * 1000 / 3);
     if stale || row.offline_since_ms.is_some() {
         let mut tx = app.db.begin().await?;
-        if devices::seen(&mut tx, id, now).await? {
+        let back = devices::seen(&mut tx, id, now).await?;
+        if back {
             audit::record(&mut tx, Event::new(&Actor::System, "device", "device.online", format!("device:{id}")))
                 .await?;
         }
         tx.commit().await?;
+        if back {
+            let (app, name) = (app.clone(), row.name.clone());
+            tokio::spawn(async move {
+                super::device_notices::notify(&app, "device.online", &[(id, name)]).await;
+            });
+        }
     }
     Ok(row)
 }
 
-/// Marks offline the devices that missed three polls; audits each. Gives how many.
+/// Marks offline the devices that missed three polls; audits each and tells the webhooks.
+/// Gives their ids and names.
 pub async fn mark_offline(app: &App) -> Result<Vec<(i64, String)>> {
     let mut tx = app.db.begin().await?;
     let gone = devices::mark_offline(&mut tx, now_ms()).await?;
@@ -284,6 +292,12 @@ pub async fn mark_offline(app: &App) -> Result<Vec<(i64, String)>> {
         audit::record(&mut tx, Event::new(&Actor::System, "tocsin", "device.offline", format!("device:{id}"))).await?;
     }
     tx.commit().await?;
+    if !gone.is_empty() {
+        let (app, notice) = (app.clone(), gone.clone());
+        tokio::spawn(async move {
+            super::device_notices::notify(&app, "device.offline", &notice).await;
+        });
+    }
     Ok(gone)
 }
 

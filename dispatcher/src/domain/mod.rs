@@ -9,6 +9,7 @@ pub mod audit;
 pub mod caller;
 pub mod crypto;
 pub mod device_commands;
+pub mod device_notices;
 pub mod devices;
 pub mod error;
 pub mod feed;

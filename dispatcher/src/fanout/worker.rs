@@ -249,7 +249,7 @@ pub async fn housekeeping(app: App) {
         }
         match crate::domain::devices::mark_offline(&app).await {
             Ok(gone) => {
-                for (id, name) in gone {
+                for (id, name) in &gone {
                     tracing::warn!(device = id, name = %name, "a device missed three polls and is offline");
                 }
             }

@@ -205,7 +205,10 @@ on_both!(heartbeats_offline_and_expiry, |t: TestApp| async move {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
-    // Three missed polls: offline, and audited; the next poll brings it back.
+    // Three missed polls: offline, audited, and told to the webhooks; the next poll brings it back.
+    let rx = crate::support::Receiver::start().await;
+    let hook = json!({ "name": "ops", "url": format!("{}/ops", rx.url) });
+    assert_eq!(t.post("/api/v1/webhooks", Auth::Session(&op), hook).await.status, StatusCode::CREATED);
     raw_sql(&t.app, "UPDATE devices SET last_seen_ms = last_seen_ms - 16000, health_ms = health_ms - 16000")
         .await
         .unwrap();
@@ -216,8 +219,13 @@ on_both!(heartbeats_offline_and_expiry, |t: TestApp| async move {
     assert!(v["problems"].as_array().unwrap().contains(&json!("offline")));
     let auditor = t.user("audrey", &[Role::Auditor]).await;
     assert!(t.get("/api/v1/audit", Auth::Session(&auditor)).await.text().contains("device.offline"));
+    let notice: Value = serde_json::from_slice(&rx.wait_for(1).await[0].body).unwrap();
+    assert_eq!(notice["type"], "device.offline");
+    assert_eq!(notice["devices"][0]["id"], c.id);
     poll(&t, &c.secret, 1, None).await;
     assert_eq!(t.get(&format!("/api/v1/devices/{}", c.id), Auth::Session(&op)).await.json()["state"], "online");
+    let back: Value = serde_json::from_slice(&rx.wait_for(2).await[1].body).unwrap();
+    assert_eq!(back["type"], "device.online");
 
     // An expired command is not returned.
     issue(&t, &author, &approver, content("Actual")).await;

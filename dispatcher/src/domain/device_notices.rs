@@ -1,0 +1,68 @@
+//! Telling staff that a device went offline or came back: a signed event to every active
+//! webhook (the same signature as alerts, `type` says what it is), besides the audit log, the
+//! device list and the `offline` problem operators see. Best effort: each webhook gets three
+//! tries; what is missed stays visible in the device list.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::db::webhooks;
+use channels::webhook::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhook};
+
+/// Posts `device.offline` or `device.online` for these devices to every active webhook.
+pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
+    if devices.is_empty() {
+        return;
+    }
+    let hooks = match load(app).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the webhooks for a device notice");
+            return;
+        }
+    };
+    let body = json!({
+        "type": kind,
+        "at": crate::domain::feed::rfc3339(crate::db::now_ms()),
+        "devices": devices.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let client = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(_) => return,
+    };
+    for (id, url, secret) in hooks {
+        for attempt in 0..3u64 {
+            let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let sent = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header(DELIVERY_HEADER, format!("{kind}-{ts}"))
+                .header(TIMESTAMP_HEADER, ts.to_string())
+                .header(SIGNATURE_HEADER, Webhook::sign(&secret, ts, body.as_bytes()))
+                .body(body.clone())
+                .send()
+                .await;
+            if sent.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tracing::info!(webhook = id, attempt, "a device notice was not accepted; trying again");
+            tokio::time::sleep(Duration::from_secs(1 + attempt * 2)).await;
+        }
+    }
+}
+
+async fn load(app: &App) -> anyhow::Result<Vec<(i64, String, Vec<u8>)>> {
+    let mut c = app.db.read().await?;
+    let ids: Vec<i64> = webhooks::active(&mut c).await?.into_iter().map(|(id, _)| id).collect();
+    let rows = webhooks::by_ids(&mut c, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|w| {
+            let secret = app.key.decrypt(&w.secret_sealed, &crate::domain::webhooks::seal_context(&w.name)).ok()?;
+            Some((w.id, w.url, secret))
+        })
+        .collect())
+}
