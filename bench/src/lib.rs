@@ -2,6 +2,7 @@
 //! `src/main.rs` runs them by name and prints them.
 
 pub mod cap;
+pub mod devices;
 pub mod email;
 pub mod fanout;
 pub mod push;

@@ -1,5 +1,6 @@
 //! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
-//! as JSON. Scenarios: `cap`, `fanout`, `push`, `sms`, `email`, or `all`.
+//! as JSON. Scenarios: `cap`, `fanout`, `push`, `sms`, `email`, `devices`, or
+//! `all`.
 
 use std::time::Duration;
 
@@ -17,15 +18,19 @@ fn main() -> anyhow::Result<()> {
         "push" => vec![bench::push::run(bench::push::subscribers())?],
         "sms" => bench::sms::run(bench::sms::messages())?,
         "email" => bench::email::run(bench::email::messages())?,
+        "devices" => vec![bench::devices::run(bench::devices::devices())?],
+        // The devices scenario's load generator, started by it in a child process.
+        "devices-load" => return bench::devices::load_main(&args[1..]),
         "all" => {
             let mut all = vec![bench::cap::run(&corpus, budget)?];
             all.extend(bench::fanout::run(bench::fanout::subscribers())?);
             all.push(bench::push::run(bench::push::subscribers())?);
             all.extend(bench::sms::run(bench::sms::messages())?);
             all.extend(bench::email::run(bench::email::messages())?);
+            all.push(bench::devices::run(bench::devices::devices())?);
             all
         }
-        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, all"),
+        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, devices, all"),
     };
     for r in results {
         println!("{}", serde_json::to_string_pretty(&r)?);

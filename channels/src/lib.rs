@@ -7,6 +7,7 @@ pub mod email;
 #[cfg(feature = "memory")]
 pub mod memory;
 mod message;
+pub mod mqtt;
 pub mod push;
 pub mod render;
 pub mod sms;
@@ -93,6 +94,18 @@ pub enum Event {
         /// The text.
         text: String,
     },
+    /// A siren's or display's acknowledgement of a command, received over MQTT (the same
+    /// states as `POST /api/v1/device/ack`).
+    DeviceAck {
+        /// The device, from the topic `tocsin/devices/{id}/acks`.
+        device_id: i64,
+        /// The command (delivery) id.
+        command: i64,
+        /// `received`, `started`, `completed` or `failed`, as the device sent it.
+        state: String,
+        /// Why it failed, when it did.
+        reason: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for Event {
@@ -109,6 +122,13 @@ impl std::fmt::Debug for Event {
             Event::Inbound { channel, .. } => {
                 f.debug_struct("Inbound").field("channel", channel).finish_non_exhaustive()
             }
+            Event::DeviceAck { device_id, command, state, reason } => f
+                .debug_struct("DeviceAck")
+                .field("device_id", device_id)
+                .field("command", command)
+                .field("state", state)
+                .field("reason", reason)
+                .finish(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! with two-person approval, accounts and the audit log, the HTTP API and CAP feeds, and the
 //! `tocsin` command line. `ARCHITECTURE.md` has the map.
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod config;

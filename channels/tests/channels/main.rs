@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod email;
+mod mqtt;
 mod push;
 mod sms;
 mod support;

@@ -2,6 +2,7 @@
 //! `tocsin` serves.
 
 mod admin;
+mod agent;
 mod cap_convert;
 mod device;
 mod validate;
@@ -51,6 +52,9 @@ enum Command {
     Validate(validate::Args),
     /// Upgrade a CAP 1.0 or 1.1 file to CAP 1.2 and print it.
     CapConvert(cap_convert::Args),
+    /// Run the reference device agent: poll a Tocsin server as a siren or display and run a
+    /// program for each command.
+    DeviceAgent(agent::Args),
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -63,6 +67,8 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Validate(a)) => validate::run(a),
         Some(Command::CapConvert(a)) => cap_convert::run(a),
+        // A device has no server settings: it only needs its own arguments.
+        Some(Command::DeviceAgent(a)) => agent::run(a),
         _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {
@@ -92,6 +98,6 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
             println!("{}", toml::to_string_pretty(&settings)?);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Validate(_) | Command::CapConvert(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Validate(_) | Command::CapConvert(_) | Command::DeviceAgent(_)) => Ok(ExitCode::SUCCESS),
     }
 }

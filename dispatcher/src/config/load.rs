@@ -46,7 +46,7 @@ pub enum ConfigError {
 }
 
 /// Environment variables that start with `TOCSIN_` but are not settings.
-const NOT_SETTINGS: &[&str] = &["TOCSIN_CONFIG", "TOCSIN_CI", "TOCSIN_CAP_CORPUS"];
+const NOT_SETTINGS: &[&str] = &["TOCSIN_CONFIG", "TOCSIN_CI", "TOCSIN_CAP_CORPUS", "TOCSIN_DEVICE_SECRET"];
 const NOT_SETTINGS_PREFIXES: &[&str] = &["TOCSIN_TEST_", "TOCSIN_BENCH_"];
 
 /// Loads settings from an optional file and the given environment.

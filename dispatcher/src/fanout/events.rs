@@ -9,7 +9,7 @@ use tokio::sync::mpsc::Receiver;
 
 use crate::app::App;
 use crate::db::{now_ms, receipts};
-use crate::domain::subscriptions;
+use crate::domain::{devices, subscriptions};
 
 /// How long a receipt waits for its delivery before it is dropped as matching nothing.
 const RECEIPT_PATIENCE_MS: i64 = 48 * 3600 * 1000;
@@ -48,8 +48,32 @@ pub async fn handle(app: &App, event: &Event) -> anyhow::Result<()> {
                 tracing::info!(channel, "an inbound message that is not a stop word was ignored");
             }
         }
+        Event::DeviceAck { device_id, command, state, reason } => {
+            device_ack(app, *device_id, *command, state, reason.as_deref()).await?;
+        }
     }
     Ok(())
+}
+
+/// Applies an acknowledgement a device published over MQTT, as `POST /api/v1/device/ack` would.
+/// The topic names the device; the broker's ACL must let each device publish only to its own
+/// topic. One that is not the device's, or not valid, is logged and dropped, not retried.
+async fn device_ack(app: &App, device: i64, command: i64, state: &str, reason: Option<&str>) -> anyhow::Result<()> {
+    use crate::domain::error::Error;
+    let ack = devices::Ack { command, state: state.to_owned(), reason: reason.map(str::to_owned) };
+    let result = match devices::get(app, device).await {
+        Ok(d) if d.mqtt && d.state != "revoked" => devices::acknowledge(app, device, &ack).await,
+        Ok(_) => Err(Error::NotFound("device with MQTT")),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(e @ (Error::NotFound(_) | Error::Invalid { .. })) => {
+            tracing::warn!(device, command, error = %e, "dropped an MQTT acknowledgement");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Applies waiting receipts whose deliveries have been recorded since; drops old ones.

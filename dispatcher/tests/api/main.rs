@@ -5,11 +5,13 @@
 
 mod support;
 
+mod agent;
 mod authz;
 mod cap;
 mod cli_admin;
 mod cli_cap;
 mod crash;
+mod device_mqtt;
 mod devices;
 mod display;
 mod engine;
