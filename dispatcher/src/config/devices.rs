@@ -20,6 +20,43 @@ pub struct Signal {
     pub end: bool,
 }
 
+/// `[devices.mqtt]`: the broker that devices registered with `mqtt` also get commands from.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mqtt {
+    /// Whether to publish commands to a broker.
+    pub enabled: bool,
+    /// The broker's host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Speak TLS to it.
+    pub tls: bool,
+    /// A PEM file of the CAs to trust for TLS (empty: the system's).
+    pub ca_file: String,
+    /// The client id (keep it stable: the broker keeps acks for the session).
+    pub client_id: String,
+    /// The user name, if the broker wants one.
+    pub username: String,
+    /// Its password.
+    pub password: super::Secret,
+}
+
+impl Default for Mqtt {
+    fn default() -> Self {
+        Mqtt {
+            enabled: false,
+            host: "127.0.0.1".into(),
+            port: 1883,
+            tls: false,
+            ca_file: String::new(),
+            client_id: "tocsin".into(),
+            username: String::new(),
+            password: super::Secret::default(),
+        }
+    }
+}
+
 /// `[devices]`
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +67,8 @@ pub struct Devices {
     pub default_signal: String,
     /// The signal catalogue.
     pub signals: Vec<Signal>,
+    /// MQTT.
+    pub mqtt: Mqtt,
 }
 
 fn signal(code: &str, name: &str, pattern: &str, seconds: u32, end: bool) -> Signal {
@@ -49,6 +88,7 @@ impl Default for Devices {
                 signal("pl-all-clear", "Odwołanie alarmu", "steady", 180, true),
                 signal("silent-test", "Silent test", "silent", 0, false),
             ],
+            mqtt: Mqtt::default(),
         }
     }
 }

@@ -39,6 +39,21 @@ pub async fn configured(app: &App) -> anyhow::Result<Vec<Runtime>> {
         let settings = crate::config::ChannelSettings { concurrency: 256, ..Default::default() };
         out.push(Runtime { channel: Arc::new(kind), settings });
     }
+    let m = &app.settings.devices.mqtt;
+    if m.enabled && app.channels.mqtt().is_none() {
+        let config = channels::mqtt::MqttConfig {
+            host: m.host.clone(),
+            port: m.port,
+            tls: m.tls,
+            ca_file: (!m.ca_file.is_empty()).then(|| m.ca_file.clone().into()),
+            client_id: m.client_id.clone(),
+            username: (!m.username.is_empty()).then(|| m.username.clone()),
+            password: (!m.password.is_empty()).then(|| m.password.expose().to_owned()),
+            keep_alive: Duration::from_secs(30),
+        };
+        let mqtt = channels::mqtt::Mqtt::start(config, app.channels.events()).context("devices.mqtt")?;
+        app.channels.set_mqtt(Arc::new(mqtt));
+    }
     if c.sms.enabled {
         out.push(sms(app, &c.sms)?);
     }

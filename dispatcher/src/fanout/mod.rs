@@ -7,6 +7,7 @@
 pub mod adapters;
 pub mod device_channel;
 pub mod events;
+pub mod mqtt_publish;
 pub mod payloads;
 pub mod planner;
 pub mod priority;
@@ -52,6 +53,9 @@ pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
         tokio::spawn(planner::run(app.clone(), names, 0, "planner-urgent")),
         tokio::spawn(worker::housekeeping(app.clone())),
     ];
+    if let Some(mqtt) = app.channels.mqtt() {
+        tasks.push(tokio::spawn(mqtt_publish::keep_published(app.clone(), mqtt)));
+    }
     if let Some(rx) = app.channels.take_receiver() {
         tasks.push(tokio::spawn(events::run(app.clone(), rx)));
     }

@@ -16,6 +16,7 @@ const EVENT_QUEUE: usize = 10_000;
 pub struct Registry {
     running: RwLock<Vec<(Arc<dyn Channel>, ChannelSettings)>>,
     sms_gateway: RwLock<Option<Arc<channels::sms::http_gateway::HttpGateway>>>,
+    mqtt: RwLock<Option<Arc<channels::mqtt::Mqtt>>>,
     events: EventSender,
     receiver: Mutex<Option<Receiver<Event>>>,
     /// Issued alerts as commands are built from them (device polls).
@@ -34,6 +35,7 @@ impl Default for Registry {
         Registry {
             running: RwLock::default(),
             sms_gateway: RwLock::default(),
+            mqtt: RwLock::default(),
             events,
             receiver: Mutex::new(Some(receiver)),
             payloads: super::payloads::Payloads::default(),
@@ -69,6 +71,18 @@ impl Registry {
     /// The HTTP SMS gateway, if SMS goes over one.
     pub fn sms_gateway(&self) -> Option<Arc<channels::sms::http_gateway::HttpGateway>> {
         self.sms_gateway.read().ok()?.clone()
+    }
+
+    /// Records the MQTT connection devices also get their commands over.
+    pub fn set_mqtt(&self, mqtt: Arc<channels::mqtt::Mqtt>) {
+        if let Ok(mut m) = self.mqtt.write() {
+            *m = Some(mqtt);
+        }
+    }
+
+    /// The MQTT connection, if devices get commands over MQTT.
+    pub fn mqtt(&self) -> Option<Arc<channels::mqtt::Mqtt>> {
+        self.mqtt.read().ok()?.clone()
     }
 
     /// The running channels.

@@ -104,7 +104,19 @@ async fn list(State(app): State<App>) -> ApiResult<Json<Vec<ChannelView>>> {
                 rate_per_second: s.rate_per_second,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut views = views;
+    if let Some(m) = app.channels.mqtt() {
+        let h = m.health();
+        views.push(ChannelView {
+            name: "mqtt".into(),
+            state: serde_json::to_value(h.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            detail: h.detail,
+            queued: 0,
+            concurrency: 0,
+            rate_per_second: 0.0,
+        });
+    }
     Ok(Json(views))
 }
 

@@ -64,3 +64,60 @@ on_both!(mqtt_acks_move_deliveries_of_mqtt_devices_only, |t: TestApp| async move
     let states = siren_states(&t, &approver, alert).await;
     assert_eq!(states["acknowledged"], 1, "only the MQTT siren's own ack counted: {states}");
 });
+
+/// Whether Mosquitto listens on 127.0.0.1:1883: a skip on a user's machine, required under CI.
+fn broker() -> bool {
+    if std::net::TcpStream::connect(("127.0.0.1", 1883)).is_ok() {
+        return true;
+    }
+    assert!(std::env::var_os("TOCSIN_CI").is_none(), "an MQTT broker on 127.0.0.1:1883 is required under CI");
+    eprintln!("skipping: no MQTT broker on 127.0.0.1:1883");
+    false
+}
+
+#[tokio::test]
+async fn mqtt_devices_get_their_commands_retained() {
+    use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS};
+    if !broker() {
+        return;
+    }
+    let unique = format!("{}-{}", std::process::id(), dispatcher::db::now_ms());
+    let Some(t) = crate::support::spawn_with(crate::support::Backend::Sqlite, |s| {
+        s.devices.mqtt.enabled = true;
+        s.devices.mqtt.client_id = format!("tocsin-test-{unique}");
+    })
+    .await
+    else {
+        return;
+    };
+    let op = t.user("olga", &[Role::Operator]).await;
+    let author = t.user("ana", &[Role::Author]).await;
+    let approver = t.user("boris", &[Role::Approver]).await;
+    let name = format!("MQTT siren {unique}");
+    let (id, _) = siren(&t, &op, &name, true).await;
+    let alert = approve_and_issue(&t, &approver, &submitted(&t, &author, content("Actual")).await).await["id"]
+        .as_i64()
+        .unwrap();
+
+    // A device that connects after the command was published still gets it (retained, QoS 1).
+    let (client, mut events) = AsyncClient::new(MqttOptions::new(format!("device-{unique}"), "127.0.0.1", 1883), 16);
+    client.subscribe(format!("tocsin/devices/{id}/commands"), QoS::AtLeastOnce).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut got = None;
+    while tokio::time::Instant::now() < deadline {
+        let Ok(Ok(event)) = tokio::time::timeout(Duration::from_secs(1), events.poll()).await else { continue };
+        if let MqttEvent::Incoming(Packet::Publish(p)) = event {
+            let Ok(v) = serde_json::from_slice::<Value>(&p.payload) else { continue };
+            // Other tests share the broker and device ids: only this device's message counts.
+            if v["device"]["name"] == name.as_str() && v["commands"][0]["alertId"] == alert {
+                got = Some((v, p.qos));
+                break;
+            }
+        }
+    }
+    let (v, qos) = got.expect("the siren's command arrived over MQTT");
+    assert_eq!(qos, QoS::AtLeastOnce);
+    assert_eq!(v["commands"][0]["signal"]["code"], "sk-general-danger");
+    let op_view = t.get("/api/v1/channels", Auth::Session(&op)).await.json();
+    assert!(op_view.as_array().unwrap().iter().any(|c| c["name"] == "mqtt"), "{op_view}");
+}
