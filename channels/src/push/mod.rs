@@ -53,10 +53,13 @@ pub struct Push {
 /// one alert with the same languages gets the same plaintext (each is still encrypted with its
 /// own fresh key).
 #[derive(Default)]
-struct Rendered(std::sync::Mutex<std::collections::HashMap<(i64, String), (Arc<[u8]>, Arc<str>)>>);
+struct Rendered(std::sync::Mutex<std::collections::HashMap<(i64, String), RenderedAlert>>);
+
+/// An alert's payload (plaintext) and topic for one order of languages.
+type RenderedAlert = (Arc<[u8]>, Arc<str>);
 
 impl Rendered {
-    fn get(&self, alert: &crate::AlertPayload, languages: &[String]) -> (Arc<[u8]>, Arc<str>) {
+    fn get(&self, alert: &crate::AlertPayload, languages: &[String]) -> RenderedAlert {
         let key = (alert.id, languages.join(","));
         if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
