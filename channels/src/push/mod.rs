@@ -60,7 +60,9 @@ type RenderedAlert = (Arc<[u8]>, Arc<str>);
 
 impl Rendered {
     fn get(&self, alert: &crate::AlertPayload, languages: &[String]) -> RenderedAlert {
-        let key = (alert.id, languages.join(","));
+        // The CAP sender and identifier name the message for certain (the id is the
+        // dispatcher's, unique only within one database).
+        let key = (alert.id, format!("{}\n{}\n{}", alert.alert.sender, alert.alert.identifier, languages.join(",")));
         if let Some(hit) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
         }

@@ -132,3 +132,29 @@ fn configuration_errors_name_the_key() {
     assert!(o.status.success(), "{}", out(&o));
     assert!(!out(&o).contains("hunter2") && out(&o).contains("[redacted]"), "secrets are never printed: {}", out(&o));
 }
+
+#[tokio::test]
+async fn devices_from_the_command_line() {
+    let Some(cli) = Cli::new(Backend::Sqlite).await else { return };
+    let o = cli.run(
+        &["device", "add", "Levice 1", "--kind", "siren", "--lat", "48.2", "--lon", "18.6", "--groups", "levice,south"],
+        None,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    let secret = text.lines().find_map(|l| l.strip_prefix("secret (shown only now): ")).unwrap().to_owned();
+    assert!(secret.starts_with("tdv_1_"), "{text}");
+    let o = cli.run(&["device", "add", "Bad", "--kind", "horn", "--lat", "48.2", "--lon", "18.6"], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("siren or display"), "{}", out(&o));
+    let list = out(&cli.run(&["device", "list"], None));
+    assert!(list.contains("Levice 1") && list.contains("never-seen") && list.contains("levice,south"), "{list}");
+    assert!(!list.contains(&secret), "the secret is shown once");
+    let o = cli.run(&["device", "pair", "1"], None);
+    assert!(out(&o).contains("pairing code for device 1: "), "{}", out(&o));
+    let o = cli.run(&["device", "rotate", "1"], None);
+    assert!(out(&o).contains("new secret for device 1"), "{}", out(&o));
+    assert!(cli.run(&["device", "revoke", "1"], None).status.success());
+    assert!(out(&cli.run(&["device", "list"], None)).contains("revoked"));
+    assert!(!cli.run(&["device", "revoke", "1"], None).status.success(), "revoking twice is an error");
+}
