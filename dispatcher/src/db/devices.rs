@@ -276,3 +276,13 @@ pub async fn acknowledge(
     )?;
     Ok(true)
 }
+
+/// Device deliveries created at or after a time: (delivery, device).
+pub async fn created_since(ex: &mut impl Executor, since_ms: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    fetch_all!(
+        ex,
+        (i64, i64),
+        "SELECT id, recipient_id FROM deliveries WHERE recipient_kind = 'device' AND created_ms >= $1",
+        since_ms
+    )
+}

@@ -6,6 +6,7 @@
 
 pub mod adapters;
 pub mod device_channel;
+pub mod device_hub;
 pub mod events;
 pub mod mqtt_publish;
 pub mod payloads;
@@ -53,6 +54,7 @@ pub fn spawn(app: &App, channels: Vec<Runtime>) -> Vec<JoinHandle<()>> {
         tokio::spawn(planner::run(app.clone(), names, 0, "planner-urgent")),
         tokio::spawn(worker::housekeeping(app.clone())),
     ];
+    tasks.push(tokio::spawn(device_hub::run(app.clone())));
     if let Some(mqtt) = app.channels.mqtt() {
         tasks.push(tokio::spawn(mqtt_publish::keep_published(app.clone(), mqtt)));
     }

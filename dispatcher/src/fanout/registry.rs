@@ -21,6 +21,8 @@ pub struct Registry {
     receiver: Mutex<Option<Receiver<Event>>>,
     /// Issued alerts as commands are built from them (device polls).
     pub payloads: super::payloads::Payloads,
+    /// The signals that wake devices' long polls.
+    pub devices: super::device_hub::DeviceHub,
 }
 
 impl std::fmt::Debug for Registry {
@@ -39,6 +41,7 @@ impl Default for Registry {
             events,
             receiver: Mutex::new(Some(receiver)),
             payloads: super::payloads::Payloads::default(),
+            devices: super::device_hub::DeviceHub::default(),
         }
     }
 }

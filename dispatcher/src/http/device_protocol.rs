@@ -65,7 +65,8 @@ async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQu
     let wait = Duration::from_secs(q.wait.unwrap_or(30).clamp(1, 60));
     let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let deadline = tokio::time::Instant::now() + wait;
-    let signal = app.wake.channel(&d.kind);
+    // Woken only when this device got a new command (see `fanout/device_hub.rs`).
+    let signal = app.channels.devices.signal(d.id);
     loop {
         // Listen before reading, so a wake-up between the read and the wait is not missed.
         let notified = signal.notified();
@@ -89,7 +90,8 @@ async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQu
             return Ok(with_etag(Json(body).into_response(), &etag));
         }
         // Re-read at least every 10 s: an expiry or a cancelled command changes the answer
-        // without a wake-up.
+        // without a wake-up, and a wake-up lost to a crash or a dropped notification costs
+        // no more than that.
         let _ = tokio::time::timeout((deadline - now).min(Duration::from_secs(10)), notified).await;
     }
 }
