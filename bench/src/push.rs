@@ -233,10 +233,20 @@ async fn serve(stream: TcpStream) -> std::io::Result<()> {
     }
 }
 
-/// This process's user plus system CPU time, from /proc/self/stat (clock ticks of 1/100 s).
+/// This process's user plus system CPU time (clock ticks of 1/100 s).
 fn cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    let after = stat.rsplit_once(')').context("unexpected /proc/self/stat")?.1;
+    stat_cpu_seconds("/proc/self/stat")
+}
+
+/// This thread's user plus system CPU time (clock ticks of 1/100 s).
+fn thread_cpu_seconds() -> anyhow::Result<f64> {
+    stat_cpu_seconds("/proc/thread-self/stat")
+}
+
+/// utime plus stime from a `/proc/…/stat` file, in seconds.
+fn stat_cpu_seconds(path: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(path)?;
+    let after = stat.rsplit_once(')').with_context(|| format!("unexpected {path}"))?.1;
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 =
         fields.get(11).context("utime")?.parse::<f64>()? + fields.get(12).context("stime")?.parse::<f64>()?;
@@ -267,16 +277,6 @@ fn ring_floor(n: usize) -> anyhow::Result<Value> {
         "per_second": round(n as f64 / cpu.max(0.01), 0),
         "micros_per_message": round(cpu * 1e6 / n as f64, 1),
     }))
-}
-
-/// This thread's user plus system CPU time, from /proc/thread-self/stat (ticks of 1/100 s).
-fn thread_cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat")?;
-    let after = stat.rsplit_once(')').context("unexpected /proc/thread-self/stat")?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 =
-        fields.get(11).context("utime")?.parse::<f64>()? + fields.get(12).context("stime")?.parse::<f64>()?;
-    Ok(ticks / 100.0)
 }
 
 /// `openssl speed -seconds 2 ecdhp256`: ECDH derives per second on one core (the last line's

@@ -46,14 +46,9 @@ pub async fn run(app: App) {
     let mut since = now_ms() - OVERLAP_MS;
     let mut woken: HashSet<i64> = HashSet::new();
     loop {
-        let (sirens, displays) = (app.wake.channel("siren"), app.wake.channel("display"));
-        let (a, b) = (sirens.notified(), displays.notified());
-        tokio::pin!(a);
-        tokio::pin!(b);
-        a.as_mut().enable();
-        b.as_mut().enable();
         let now = now_ms();
-        match read(&app, since - OVERLAP_MS).await {
+        let rows = app.wake.after_device_wakeup(read(&app, since - OVERLAP_MS), Duration::from_secs(2)).await;
+        match rows {
             Ok(rows) => {
                 // Wake a device once per new delivery, however often the overlap reads it. A
                 // cleared set only wakes some devices once more, which costs one read each.
@@ -65,11 +60,6 @@ pub async fn run(app: App) {
                 since = now;
             }
             Err(e) => tracing::warn!(error = %e, "reading new device commands failed; will retry"),
-        }
-        tokio::select! {
-            () = a => {}
-            () = b => {}
-            () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
 }

@@ -18,19 +18,9 @@ use crate::domain::device_commands;
 pub async fn keep_published(app: App, mqtt: Arc<Mqtt>) {
     let mut published: HashMap<i64, String> = HashMap::new();
     loop {
-        let (sirens, displays) = (app.wake.channel("siren"), app.wake.channel("display"));
-        let (a, b) = (sirens.notified(), displays.notified());
-        tokio::pin!(a);
-        tokio::pin!(b);
-        a.as_mut().enable();
-        b.as_mut().enable();
-        if let Err(e) = publish_changed(&app, &mqtt, &mut published).await {
+        let done = app.wake.after_device_wakeup(publish_changed(&app, &mqtt, &mut published), Duration::from_secs(5));
+        if let Err(e) = done.await {
             tracing::warn!(error = %e, "publishing device commands over MQTT failed; will retry");
-        }
-        tokio::select! {
-            () = a => {}
-            () = b => {}
-            () = tokio::time::sleep(Duration::from_secs(5)) => {}
         }
     }
 }

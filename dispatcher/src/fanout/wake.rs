@@ -46,6 +46,24 @@ impl Wake {
         n.notify_one();
     }
 
+    /// Waits until the device channels (`siren`, `display`) are woken, at most `poll`. The
+    /// wait is registered before `before` runs, so a wake-up during it is not missed.
+    pub async fn after_device_wakeup<F: std::future::Future>(&self, before: F, poll: Duration) -> F::Output {
+        let (sirens, displays) = (self.channel("siren"), self.channel("display"));
+        let (a, b) = (sirens.notified(), displays.notified());
+        tokio::pin!(a);
+        tokio::pin!(b);
+        a.as_mut().enable();
+        b.as_mut().enable();
+        let out = before.await;
+        tokio::select! {
+            () = a => {}
+            () = b => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+        out
+    }
+
     /// Wakes every channel's workers in this process.
     pub fn send_all(&self) {
         let all: Vec<Arc<Notify>> = self.channels.lock().map(|m| m.values().cloned().collect()).unwrap_or_default();
