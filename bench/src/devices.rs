@@ -17,14 +17,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use dispatcher::app::App;
 use dispatcher::config::{Secret, Settings};
-use dispatcher::domain::accounts;
 use dispatcher::domain::alerts::lifecycle::{self, CreateRequest};
 use dispatcher::domain::audit::Actor;
-use dispatcher::domain::caller::{Caller, Via};
+use dispatcher::domain::caller::Caller;
 use dispatcher::domain::crypto::SecretKey;
 use dispatcher::domain::devices::{self, NewDevice};
 use dispatcher::domain::roles::Role;
 use serde_json::{Value, json};
+
+use crate::measure::caller;
 
 pub use load::main as load_main;
 
@@ -215,24 +216,6 @@ impl Drop for Load {
     }
 }
 
-async fn caller(app: &App, name: &str, role: Role) -> anyhow::Result<Caller> {
-    let (u, _) = accounts::add(app, &Actor::System, "bench", name, name, &[role], Some("a long enough password"))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let via = Via::Session {
-        id_hash: "bench".into(),
-        csrf: "bench".into(),
-        second_factor: true,
-        must_change_password: false,
-    };
-    Ok(Caller {
-        actor: Actor::User { id: u.id, username: u.username },
-        roles: vec![role],
-        address: "bench".into(),
-        via,
-    })
-}
-
 /// Creates, submits, approves and so issues an alert over the sirens' area.
 async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<i64> {
     let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
@@ -275,19 +258,12 @@ fn now_us() -> u64 {
 
 /// The process's resident memory in KiB (Linux).
 fn rss_kib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    crate::measure::status_kib("VmRSS")
 }
 
-/// A process's CPU time so far (user and system), in seconds (Linux, 100 ticks a second).
+/// A process's CPU time so far (user and system), in seconds (Linux); 0 when unreadable.
 fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name, which ends with the last ')'.
-    let rest: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
-    // After the command name come the state (field 3) and so on: utime and stime are fields 14
-    // and 15, at 11 and 12 here.
-    let tick = |i: usize| rest.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
+    crate::measure::stat_cpu_seconds(&format!("/proc/{pid}/stat")).unwrap_or(0.0)
 }
 
 fn mib(kib: Option<f64>) -> Value {

@@ -18,15 +18,15 @@ use cap_alerts::geo::{Coverage, Polygon};
 use cap_alerts::model::{Severity, Status};
 use dispatcher::app::App;
 use dispatcher::config::{Secret, Settings};
-use dispatcher::domain::accounts;
 use dispatcher::domain::alerts::lifecycle::{self, CreateRequest};
-use dispatcher::domain::audit::Actor;
-use dispatcher::domain::caller::{Caller, Via};
+use dispatcher::domain::caller::Caller;
 use dispatcher::domain::crypto::SecretKey;
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::subscriptions::{self, Place, Subscription};
 use dispatcher::fanout::{planner, targeting};
 use serde_json::{Value, json};
+
+use crate::measure::caller;
 
 /// The polygon the subscribers live in: an irregular octagon around Bratislava, as CAP text.
 const POLYGON: &str =
@@ -159,6 +159,9 @@ async fn seed(app: &App, polygon: &Polygon, n: usize) -> anyhow::Result<()> {
         x ^= x << 17;
         (x >> 11) as f64 / (1u64 << 53) as f64
     };
+    // Push subscriptions as browsers give them; the keys are only checked for their lengths
+    // here, since nothing is sent.
+    let keys = json!({ "p256dh": format!("B{}", "A".repeat(86)), "auth": "A".repeat(22) });
     let mut made = 0;
     while made < n {
         let mut batch = Vec::with_capacity(50_000.min(n - made));
@@ -169,7 +172,9 @@ async fn seed(app: &App, polygon: &Polygon, n: usize) -> anyhow::Result<()> {
             }
             batch.push(Subscription {
                 channel: "push".into(),
-                address: format!("https://push.example/endpoint/{}", made + batch.len()),
+                address:
+                    json!({ "endpoint": format!("https://push.example/endpoint/{}", made + batch.len()), "keys": keys })
+                        .to_string(),
                 languages: vec!["sk".into()],
                 min_severity: Severity::Minor,
                 exercises: false,
@@ -182,24 +187,6 @@ async fn seed(app: &App, polygon: &Polygon, n: usize) -> anyhow::Result<()> {
         subscriptions::add(app, &batch).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
-}
-
-async fn caller(app: &App, name: &str, role: Role) -> anyhow::Result<Caller> {
-    let (u, _) = accounts::add(app, &Actor::System, "bench", name, name, &[role], Some("a long enough password"))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let via = Via::Session {
-        id_hash: "bench".into(),
-        csrf: "bench".into(),
-        second_factor: true,
-        must_change_password: false,
-    };
-    Ok(Caller {
-        actor: Actor::User { id: u.id, username: u.username },
-        roles: vec![role],
-        address: "bench".into(),
-        via,
-    })
 }
 
 /// Creates, submits, approves and issues the alert (its fan-out waits for the planner).
@@ -231,12 +218,7 @@ async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<
 
 /// The process's peak resident memory in MiB (Linux), or null.
 fn peak_rss_mib() -> Value {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(Value::Null, |kb| json!((kb / 1024.0).round()))
+    crate::measure::status_kib("VmHWM").map_or(Value::Null, |kb| json!((kb / 1024.0).round()))
 }
 
 fn round(x: f64) -> f64 {

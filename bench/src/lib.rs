@@ -5,6 +5,7 @@ pub mod cap;
 pub mod devices;
 pub mod email;
 pub mod fanout;
+pub mod measure;
 pub mod push;
 pub mod sms;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use channels::push::{Push, PushConfig, VapidKey, payload};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
@@ -235,22 +235,12 @@ async fn serve(stream: TcpStream) -> std::io::Result<()> {
 
 /// This process's user plus system CPU time (clock ticks of 1/100 s).
 fn cpu_seconds() -> anyhow::Result<f64> {
-    stat_cpu_seconds("/proc/self/stat")
+    crate::measure::stat_cpu_seconds("/proc/self/stat")
 }
 
 /// This thread's user plus system CPU time (clock ticks of 1/100 s).
 fn thread_cpu_seconds() -> anyhow::Result<f64> {
-    stat_cpu_seconds("/proc/thread-self/stat")
-}
-
-/// utime plus stime from a `/proc/…/stat` file, in seconds.
-fn stat_cpu_seconds(path: &str) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(path)?;
-    let after = stat.rsplit_once(')').with_context(|| format!("unexpected {path}"))?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 =
-        fields.get(11).context("utime")?.parse::<f64>()? + fields.get(12).context("stime")?.parse::<f64>()?;
-    Ok(ticks / 100.0)
+    crate::measure::stat_cpu_seconds("/proc/thread-self/stat")
 }
 
 /// What RFC 8291 cannot do without on ring: a fresh P-256 key and one ECDH per message, on this

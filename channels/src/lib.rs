@@ -158,6 +158,17 @@ pub enum HealthState {
     Down,
 }
 
+impl HealthState {
+    /// `up`, `degraded` or `down`, as the API and the metrics say it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Up => "up",
+            HealthState::Degraded => "degraded",
+            HealthState::Down => "down",
+        }
+    }
+}
+
 impl Health {
     /// Working.
     pub fn up(detail: impl Into<String>) -> Self {

@@ -100,18 +100,6 @@ impl std::fmt::Debug for Recipient {
     }
 }
 
-impl Recipient {
-    /// The languages the recipient reads, preferred first (empty: no preference).
-    pub fn languages(&self) -> &[String] {
-        match self {
-            Recipient::Push { languages, .. }
-            | Recipient::Sms { languages, .. }
-            | Recipient::Email { languages, .. } => languages,
-            Recipient::Webhook { .. } | Recipient::Device { .. } | Recipient::Memory { .. } => &[],
-        }
-    }
-}
-
 /// One message: an alert to one recipient.
 #[derive(Clone, Debug)]
 pub struct Message {

@@ -24,11 +24,6 @@ pub fn pick_info<'a>(alert: &'a Alert, languages: &[String]) -> Option<&'a Info>
     alert.infos.first()
 }
 
-/// The highest severity of the alert's infos.
-pub fn severity(alert: &Alert) -> Severity {
-    alert.infos.iter().map(|i| i.severity).max_by_key(|s| s.rank()).unwrap_or(Severity::Unknown)
-}
-
 /// Whether the alert calls for the fastest handling: an Immediate or an Extreme info.
 pub fn is_urgent(alert: &Alert) -> bool {
     alert.infos.iter().any(|i| i.urgency == Urgency::Immediate || i.severity == Severity::Extreme)

@@ -58,6 +58,28 @@ impl Webhook {
             .clone()
     }
 
+    /// POSTs a JSON body signed with the webhook's secret, as every webhook request is: the
+    /// delivery id, the time and the signature in their headers.
+    pub async fn post_signed(
+        &self,
+        url: &str,
+        secret: &[u8],
+        delivery: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let signature = Webhook::sign(secret, ts, &body);
+        self.client
+            .post(url)
+            .header("content-type", "application/json")
+            .header(DELIVERY_HEADER, delivery)
+            .header(TIMESTAMP_HEADER, ts.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+    }
+
     /// The signature of a body at a time with a secret.
     pub fn sign(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
         let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
@@ -80,16 +102,7 @@ impl Channel for Webhook {
                 return Outcome::Failed { error: "not a webhook recipient".into() };
             };
             let body = Webhook::body(&m.alert);
-            let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let req = self
-                .client
-                .post(url)
-                .header("content-type", "application/json")
-                .header(DELIVERY_HEADER, m.delivery_id.to_string())
-                .header(TIMESTAMP_HEADER, ts.to_string())
-                .header(SIGNATURE_HEADER, Webhook::sign(secret, ts, &body))
-                .body(body.to_vec());
-            match req.send().await {
+            match self.post_signed(url, secret, &m.delivery_id.to_string(), body.to_vec()).await {
                 Ok(resp) => {
                     let after = retry_after(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()));
                     outcome_for_status(resp.status().as_u16(), after, None)

@@ -37,6 +37,16 @@ pub enum Encoding {
     Ucs2,
 }
 
+impl Encoding {
+    /// `gsm7` or `ucs2`, as it is serialized.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Gsm7 => "gsm7",
+            Encoding::Ucs2 => "ucs2",
+        }
+    }
+}
+
 /// A text as it will be sent: final wording, coding and number of segments.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SmsPlan {

@@ -140,6 +140,12 @@ pub async fn list(ex: &mut impl Executor) -> Result<Vec<DeviceRow>, sqlx::Error>
     fetch_all!(ex, DeviceRow, sqlx::AssertSqlSafe(sql))
 }
 
+/// The active devices that also take commands over MQTT.
+pub async fn active_mqtt(ex: &mut impl Executor) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM devices WHERE active AND mqtt ORDER BY id");
+    fetch_all!(ex, DeviceRow, sqlx::AssertSqlSafe(sql))
+}
+
 /// Records that a device was seen now; gives whether it had been offline.
 pub async fn seen(ex: &mut impl Executor, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let back =

@@ -32,6 +32,17 @@ pub async fn commands(app: &App, device: &DeviceRow) -> Result<Vec<Value>> {
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
 }
 
+/// The poll's answer (and the MQTT message): the device, the server's time, its poll interval
+/// and its commands.
+pub fn answer(device: &DeviceRow, commands: Vec<Value>) -> Value {
+    json!({
+        "device": { "id": device.id, "name": device.name, "kind": device.kind },
+        "serverTime": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        "pollSeconds": device.poll_seconds,
+        "commands": commands,
+    })
+}
+
 /// The ETag of a poll's answer: it changes exactly when the commands do.
 pub fn etag(commands: &[Value]) -> String {
     let text = serde_json::to_string(commands).unwrap_or_default();

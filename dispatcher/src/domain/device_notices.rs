@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::db::webhooks;
-use channels::webhook::{DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhook};
+use channels::webhook::Webhook;
 
 /// Posts `device.offline` or `device.online` for these devices to every active webhook.
 pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
@@ -29,22 +29,12 @@ pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
         "devices": devices.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
     })
     .to_string();
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
-        Ok(c) => c,
-        Err(_) => return,
-    };
+    let Ok(webhook) = Webhook::new(Duration::from_secs(10)) else { return };
+    // The same delivery id on every attempt, as for alerts, so a receiver can drop a repeat.
+    let delivery = format!("{kind}-{}", crate::db::now_ms());
     for (id, url, secret) in hooks {
         for attempt in 0..3u64 {
-            let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header(DELIVERY_HEADER, format!("{kind}-{ts}"))
-                .header(TIMESTAMP_HEADER, ts.to_string())
-                .header(SIGNATURE_HEADER, Webhook::sign(&secret, ts, body.as_bytes()))
-                .body(body.clone())
-                .send()
-                .await;
+            let sent = webhook.post_signed(&url, &secret, &delivery, body.clone().into_bytes()).await;
             if sent.is_ok_and(|r| r.status().is_success()) {
                 break;
             }

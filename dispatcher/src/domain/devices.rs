@@ -367,4 +367,4 @@ pub async fn heartbeat(app: &App, device: i64, h: &Heartbeat) -> Result<()> {
     Ok(())
 }
 
-pub use super::device_commands::{commands, etag};
+pub use super::device_commands::{answer, commands, etag};

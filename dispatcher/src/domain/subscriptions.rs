@@ -217,18 +217,16 @@ pub async fn add(app: &App, subs: &[Subscription]) -> Result<Vec<i64>> {
             })
         })
         .collect::<Result<_>>()?;
-    let subs: Vec<Subscription> =
-        subs.iter().zip(normalised).map(|(s, address)| Subscription { address, ..s.clone() }).collect();
-    let subs = subs.as_slice();
     let mut tx = app.db.begin().await?;
     let mut ids = Vec::with_capacity(subs.len());
-    for chunk in subs.chunks(1000) {
+    for (chunk, addresses) in subs.chunks(1000).zip(normalised.chunks(1000)) {
         let sealed: Vec<(String, String, String)> = chunk
             .iter()
-            .map(|s| {
+            .zip(addresses)
+            .map(|(s, address)| {
                 (
-                    app.key.encrypt(s.address.as_bytes(), &format!("address:{}", s.channel)),
-                    address_hash(app, &s.channel, &s.address),
+                    app.key.encrypt(address.as_bytes(), &format!("address:{}", s.channel)),
+                    address_hash(app, &s.channel, address),
                     s.languages.join(","),
                 )
             })

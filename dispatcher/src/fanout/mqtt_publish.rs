@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use channels::mqtt::Mqtt;
-use serde_json::json;
 
 use crate::app::App;
 use crate::db::devices;
@@ -26,8 +25,8 @@ pub async fn keep_published(app: App, mqtt: Arc<Mqtt>) {
 }
 
 async fn publish_changed(app: &App, mqtt: &Mqtt, published: &mut HashMap<i64, String>) -> anyhow::Result<()> {
-    let rows = devices::list(&mut app.db.read().await?).await?;
-    for d in rows.iter().filter(|d| d.active && d.mqtt) {
+    let rows = devices::active_mqtt(&mut app.db.read().await?).await?;
+    for d in &rows {
         let commands = device_commands::commands(app, d).await?;
         let etag = device_commands::etag(&commands);
         if published.get(&d.id) == Some(&etag) {
@@ -36,21 +35,13 @@ async fn publish_changed(app: &App, mqtt: &Mqtt, published: &mut HashMap<i64, St
         let body = if commands.is_empty() {
             Vec::new()
         } else {
-            json!({
-                "device": { "id": d.id, "name": d.name, "kind": d.kind },
-                "serverTime": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-                "pollSeconds": d.poll_seconds,
-                "commands": commands,
-            })
-            .to_string()
-            .into_bytes()
+            device_commands::answer(d, commands).to_string().into_bytes()
         };
         mqtt.publish_command(d.id, body).await?;
         published.insert(d.id, etag);
     }
     // A device revoked or taken off MQTT keeps no retained command.
-    let gone: Vec<i64> =
-        published.keys().copied().filter(|id| !rows.iter().any(|d| d.id == *id && d.active && d.mqtt)).collect();
+    let gone: Vec<i64> = published.keys().copied().filter(|id| !rows.iter().any(|d| d.id == *id)).collect();
     for id in gone {
         mqtt.publish_command(id, Vec::new()).await?;
         published.remove(&id);

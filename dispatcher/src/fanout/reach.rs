@@ -68,10 +68,7 @@ pub fn sms_previews(app: &App, id: i64, alert: &Alert) -> Vec<SmsPreview> {
             let plan = channels::sms::plan(&text, &options);
             SmsPreview {
                 language,
-                encoding: serde_json::to_value(plan.encoding)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                encoding: plan.encoding.as_str().to_owned(),
                 segments: plan.segments,
                 truncated: plan.truncated,
                 text: plan.text,

@@ -86,7 +86,7 @@ pub struct ChannelView {
 
 async fn list(State(app): State<App>) -> ApiResult<Json<Vec<ChannelView>>> {
     let depth = deliveries::queue_depth(&mut app.db.read().await.map_err(Error::from)?).await.map_err(Error::from)?;
-    let views = app
+    let mut views: Vec<ChannelView> = app
         .channels
         .running()
         .into_iter()
@@ -94,23 +94,19 @@ async fn list(State(app): State<App>) -> ApiResult<Json<Vec<ChannelView>>> {
             let h = c.health();
             ChannelView {
                 name: c.name().to_owned(),
-                state: serde_json::to_value(h.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                state: h.state.as_str().to_owned(),
                 detail: h.detail,
                 queued: depth.iter().filter(|d| d.channel == c.name()).map(|d| d.n).sum(),
                 concurrency: s.concurrency,
                 rate_per_second: s.rate_per_second,
             }
         })
-        .collect::<Vec<_>>();
-    let mut views = views;
+        .collect();
     if let Some(m) = app.channels.mqtt() {
         let h = m.health();
         views.push(ChannelView {
             name: "mqtt".into(),
-            state: serde_json::to_value(h.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            state: h.state.as_str().to_owned(),
             detail: h.detail,
             queued: 0,
             concurrency: 0,
@@ -142,9 +138,9 @@ async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let value: serde_json::Value = if form {
-        let pairs: serde_json::Map<String, serde_json::Value> =
-            url_pairs(&body).into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-        serde_json::Value::Object(pairs)
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            .map_err(|e| Error::invalid("", format!("the body is not a form: {e}")))?;
+        serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
     } else {
         serde_json::from_slice(&body).map_err(|e| Error::invalid("", format!("the body is not JSON: {e}")))?
     };
@@ -152,37 +148,6 @@ async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
         crate::fanout::events::handle(&app, &event).await.map_err(Error::Internal)?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The pairs of a form body.
-fn url_pairs(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%'
-                && let Some(hex) = bytes.get(i + 1..i + 3)
-                && let Ok(b) = u8::from_str_radix(std::str::from_utf8(hex).unwrap_or("zz"), 16)
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// The unsubscribe link's query.

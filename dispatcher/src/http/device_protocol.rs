@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ClientAddress};
@@ -81,13 +80,7 @@ async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQu
             if known.as_deref() == Some(etag.as_str()) {
                 return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
             }
-            let body = json!({
-                "device": { "id": d.id, "name": d.name, "kind": d.kind },
-                "serverTime": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-                "pollSeconds": d.poll_seconds,
-                "commands": commands,
-            });
-            return Ok(with_etag(Json(body).into_response(), &etag));
+            return Ok(with_etag(Json(devices::answer(&d, commands)).into_response(), &etag));
         }
         // Re-read at least every 10 s: an expiry or a cancelled command changes the answer
         // without a wake-up, and a wake-up lost to a crash or a dropped notification costs
@@ -153,7 +146,7 @@ async fn pair(
     State(app): State<App>,
     ClientAddress(address): ClientAddress,
     ApiJson(p): ApiJson<PairRequest>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Paired>> {
     let (device_id, secret) = devices::pair(&app, &address, &p.code).await?;
-    Ok(Json(serde_json::to_value(Paired { device_id, secret }).unwrap_or_default()))
+    Ok(Json(Paired { device_id, secret }))
 }
