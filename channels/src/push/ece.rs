@@ -2,11 +2,12 @@
 //! one record, a fresh ephemeral P-256 key and a random salt for every message.
 
 use ring::aead::{AES_128_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-use ring::agreement::{ECDH_P256, EphemeralPrivateKey, UnparsedPublicKey, agree_ephemeral};
+use ring::agreement::{ECDH_P256, UnparsedPublicKey, agree_ephemeral};
 use ring::hkdf::{HKDF_SHA256, KeyType, Salt};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::PushError;
+use super::keys::EphemeralKey;
 
 /// The record size written in the header; RFC 8291 section 4 limits a push message to one
 /// record of 4096 octets.
@@ -28,22 +29,25 @@ impl KeyType for Len {
 }
 
 /// Encrypts `plaintext` for a subscription: its `p256dh` key (`ua_public`) and `auth` secret.
-/// Each call makes a new ephemeral key pair and salt, as RFC 8291 section 3.1 requires; a
-/// shared secret is never kept.
-pub fn encrypt(rng: &SystemRandom, ua_public: &[u8], auth: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, PushError> {
+/// `ephemeral` is a key pair never used before (it is consumed here), and the salt is drawn
+/// for this call, as RFC 8291 section 3.1 requires; a shared secret is never kept.
+pub fn encrypt(
+    rng: &SystemRandom,
+    ephemeral: EphemeralKey,
+    ua_public: &[u8],
+    auth: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, PushError> {
     check_subscription(ua_public, auth)?;
     if plaintext.len() > MAX_PLAINTEXT {
         return Err(PushError::PayloadTooLarge(plaintext.len()));
     }
-    let ephemeral = EphemeralPrivateKey::generate(&ECDH_P256, rng).map_err(|_| PushError::Random)?;
-    let as_public = ephemeral.compute_public_key().map_err(|_| PushError::Encryption)?;
+    let EphemeralKey { private, public: as_public } = ephemeral;
     let mut salt = [0u8; 16];
     rng.fill(&mut salt).map_err(|_| PushError::Random)?;
     let peer = UnparsedPublicKey::new(&ECDH_P256, ua_public);
-    agree_ephemeral(ephemeral, &peer, |ecdh_secret| {
-        seal(ecdh_secret, as_public.as_ref(), ua_public, auth, &salt, plaintext)
-    })
-    .map_err(|_| PushError::BadSubscriptionKey)?
+    agree_ephemeral(private, &peer, |ecdh_secret| seal(ecdh_secret, &as_public, ua_public, auth, &salt, plaintext))
+        .map_err(|_| PushError::BadSubscriptionKey)?
 }
 
 /// Checks the subscription's keys before any work is done with them.
@@ -118,6 +122,10 @@ mod tests {
 
     use super::*;
 
+    fn fresh(rng: &SystemRandom) -> EphemeralKey {
+        EphemeralKey::generate(rng).unwrap()
+    }
+
     fn b(s: &str) -> Vec<u8> {
         URL_SAFE_NO_PAD.decode(s).unwrap()
     }
@@ -158,23 +166,26 @@ mod tests {
     fn each_message_has_its_own_key_and_salt_and_fits_one_record() {
         let rng = SystemRandom::new();
         let ua = b(UA_PUBLIC);
-        let a = encrypt(&rng, &ua, &b(AUTH), b"hello").unwrap();
-        let c = encrypt(&rng, &ua, &b(AUTH), b"hello").unwrap();
+        let a = encrypt(&rng, fresh(&rng), &ua, &b(AUTH), b"hello").unwrap();
+        let c = encrypt(&rng, fresh(&rng), &ua, &b(AUTH), b"hello").unwrap();
         assert_ne!(a[..16], c[..16], "salt");
         assert_ne!(a[21..86], c[21..86], "ephemeral key");
         assert_eq!(a.len(), HEADER_LEN + 5 + 1 + TAG_LEN);
-        let full = encrypt(&rng, &ua, &b(AUTH), &[b'x'; MAX_PLAINTEXT]).unwrap();
+        let full = encrypt(&rng, fresh(&rng), &ua, &b(AUTH), &[b'x'; MAX_PLAINTEXT]).unwrap();
         assert_eq!(full.len(), RECORD_SIZE);
-        assert_eq!(encrypt(&rng, &ua, &b(AUTH), &[b'x'; MAX_PLAINTEXT + 1]), Err(PushError::PayloadTooLarge(3994)));
+        assert_eq!(
+            encrypt(&rng, fresh(&rng), &ua, &b(AUTH), &[b'x'; MAX_PLAINTEXT + 1]),
+            Err(PushError::PayloadTooLarge(3994))
+        );
     }
 
     #[test]
     fn malformed_subscription_keys_are_refused() {
         let rng = SystemRandom::new();
-        assert_eq!(encrypt(&rng, &[4; 64], &b(AUTH), b"x"), Err(PushError::BadSubscriptionKey));
-        assert_eq!(encrypt(&rng, &b(UA_PUBLIC), &[0; 15], b"x"), Err(PushError::BadAuthSecret));
+        assert_eq!(encrypt(&rng, fresh(&rng), &[4; 64], &b(AUTH), b"x"), Err(PushError::BadSubscriptionKey));
+        assert_eq!(encrypt(&rng, fresh(&rng), &b(UA_PUBLIC), &[0; 15], b"x"), Err(PushError::BadAuthSecret));
         let mut off_curve = b(UA_PUBLIC);
         off_curve[64] ^= 1;
-        assert_eq!(encrypt(&rng, &off_curve, &b(AUTH), b"x"), Err(PushError::BadSubscriptionKey));
+        assert_eq!(encrypt(&rng, fresh(&rng), &off_curve, &b(AUTH), b"x"), Err(PushError::BadSubscriptionKey));
     }
 }

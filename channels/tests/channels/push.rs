@@ -27,6 +27,7 @@ fn push_channel() -> (Push, VapidKey) {
         vapid: key.clone(),
         subject: "mailto:ops@tocsin.example".into(),
         timeout: Duration::from_secs(10),
+        key_pool: 64,
     };
     (Push::new(config).unwrap(), key)
 }

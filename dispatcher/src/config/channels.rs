@@ -53,6 +53,10 @@ pub struct PushSettings {
     /// The contact push services see in the VAPID token (`mailto:` or `https:`); empty means
     /// `server.public_url`.
     pub subject: String,
+    /// Ephemeral encryption keys made ahead while idle (each used for one push only, none
+    /// older than an hour), so that a fan-out spends its CPU on the one ECDH per subscriber;
+    /// 0 makes every key at send time. About 150 bytes of memory a key.
+    pub key_pool: usize,
 }
 
 impl Default for PushSettings {
@@ -63,6 +67,7 @@ impl Default for PushSettings {
             rate_per_second: 0.0,
             timeout_seconds: 10,
             subject: String::new(),
+            key_pool: 100_000,
         }
     }
 }

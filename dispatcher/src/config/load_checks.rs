@@ -61,6 +61,9 @@ fn check_channels(s: &Settings) -> Result<(), ConfigError> {
     if !(subject.is_empty() || subject.starts_with("mailto:") || subject.starts_with("https://")) {
         return Err(invalid("channels.push.subject", "must be a mailto: or https:// contact"));
     }
+    if c.push.key_pool > 2_000_000 {
+        return Err(invalid("channels.push.key_pool", "must be at most 2000000 (about 300 MB of keys)"));
+    }
     if !(1..=255).contains(&c.sms.segment_limit) {
         return Err(invalid("channels.sms.segment_limit", "must be from 1 to 255"));
     }

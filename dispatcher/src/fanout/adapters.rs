@@ -30,8 +30,9 @@ pub async fn configured(app: &App) -> anyhow::Result<Vec<Runtime>> {
     if c.push.enabled {
         let vapid = crate::domain::push::vapid_key(app).await.context("loading the VAPID key")?;
         let subject = push_subject(app);
-        let push = Push::new(PushConfig { vapid, subject, timeout: seconds(c.push.timeout_seconds) })
-            .context("channels.push")?;
+        let timeout = seconds(c.push.timeout_seconds);
+        let push =
+            Push::new(PushConfig { vapid, subject, timeout, key_pool: c.push.key_pool }).context("channels.push")?;
         out.push(Runtime { channel: Arc::new(push), settings: c.push.limits() });
     }
     // Sirens and displays poll for their commands; these channels make them available.
