@@ -81,6 +81,27 @@ impl Email {
         )
     }
 
+    /// Sends a short plain-text notice to staff (a device went offline): no alert, no
+    /// unsubscribe link. The outcome says whether to try again, as for alerts.
+    pub async fn send_notice(&self, to: &str, subject: &str, text: &str) -> Outcome {
+        let to: Mailbox = match to.parse() {
+            Ok(m) => m,
+            Err(_) => return Outcome::Failed { error: "not an email address".into() },
+        };
+        let mut builder = lettre::Message::builder().from(self.from.clone()).to(to).subject(subject);
+        if let Some(r) = &self.reply_to {
+            builder = builder.reply_to(r.clone());
+        }
+        let email = match builder.header(lettre::message::header::ContentType::TEXT_PLAIN).body(text.to_owned()) {
+            Ok(e) => e,
+            Err(e) => return Outcome::Failed { error: format!("could not build the notice: {e}") },
+        };
+        match self.pool.send(email.envelope(), &email.formatted()).await {
+            Ok(response) => outcome::accepted(&response),
+            Err(e) => outcome::failed(&e, self.config.timeout).0,
+        }
+    }
+
     async fn deliver(&self, m: &Message) -> Outcome {
         let email = match self.render(m) {
             Ok(email) => email,

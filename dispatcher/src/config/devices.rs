@@ -18,6 +18,9 @@ pub struct Signal {
     /// Whether it ends a danger (what a Cancel or an all-clear sounds).
     #[serde(default)]
     pub end: bool,
+    /// Whether scheduled siren tests may sound it (only these may).
+    #[serde(default)]
+    pub test: bool,
 }
 
 /// `[devices.mqtt]`: the broker that devices registered with `mqtt` also get commands from.
@@ -69,10 +72,20 @@ pub struct Devices {
     pub signals: Vec<Signal>,
     /// MQTT.
     pub mqtt: Mqtt,
+    /// Staff addresses told by email (through `[channels.email]`) when a device goes offline
+    /// or comes back.
+    pub notify_emails: Vec<String>,
+    /// How late a scheduled siren test may still run (the server was down at its time);
+    /// later than this it is recorded as missed, not sounded at a surprising hour.
+    pub test_grace_minutes: u32,
 }
 
 fn signal(code: &str, name: &str, pattern: &str, seconds: u32, end: bool) -> Signal {
-    Signal { code: code.into(), name: name.into(), pattern: pattern.into(), seconds, end }
+    Signal { code: code.into(), name: name.into(), pattern: pattern.into(), seconds, end, test: false }
+}
+
+fn test_signal(code: &str, name: &str, pattern: &str, seconds: u32) -> Signal {
+    Signal { test: true, ..signal(code, name, pattern, seconds, false) }
 }
 
 impl Default for Devices {
@@ -86,9 +99,12 @@ impl Default for Devices {
                 signal("sk-end-of-danger", "Koniec ohrozenia", "steady", 120, true),
                 signal("pl-alarm", "Ogłoszenie alarmu", "wavering", 180, false),
                 signal("pl-all-clear", "Odwołanie alarmu", "steady", 180, true),
-                signal("silent-test", "Silent test", "silent", 0, false),
+                test_signal("sk-audible-test", "Preskúšanie sirén", "steady", 120),
+                test_signal("silent-test", "Silent test", "silent", 0),
             ],
             mqtt: Mqtt::default(),
+            notify_emails: Vec::new(),
+            test_grace_minutes: 15,
         }
     }
 }

@@ -49,6 +49,9 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     }
     check_channels(s)?;
     check_devices(&s.devices)?;
+    if !s.devices.notify_emails.is_empty() && !s.channels.email.enabled {
+        return Err(invalid("devices.notify_emails", "needs [channels.email] enabled to send them"));
+    }
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }
@@ -156,6 +159,17 @@ fn check_devices(d: &crate::config::Devices) -> Result<(), ConfigError> {
     }
     if !d.signals.iter().any(|s| s.code == d.default_signal) {
         return Err(invalid("devices.default_signal", "must be the code of a signal in devices.signals"));
+    }
+    if d.signals.iter().any(|s| s.code == d.default_signal && s.test) {
+        return Err(invalid("devices.default_signal", "must not be a test signal: an alert must sound a real one"));
+    }
+    for (i, a) in d.notify_emails.iter().enumerate() {
+        if crate::domain::subscriptions::normalise_address("email", a).is_err() {
+            return Err(invalid(&format!("devices.notify_emails[{i}]"), "must be an email address"));
+        }
+    }
+    if d.test_grace_minutes > 24 * 60 {
+        return Err(invalid("devices.test_grace_minutes", "must be at most 1440 (a day)"));
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod key_check;
 pub mod login_failures;
 pub mod receipts;
 pub mod sessions;
+pub mod siren_tests;
 pub mod subscriptions;
 pub mod templates;
 pub mod tokens;

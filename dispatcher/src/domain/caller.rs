@@ -38,6 +38,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Tocsin itself, acting on something a person approved earlier (a scheduled siren test).
+    pub fn system() -> Caller {
+        Caller {
+            actor: Actor::System,
+            roles: Vec::new(),
+            address: "tocsin".into(),
+            via: Via::Token { scopes: Vec::new() },
+        }
+    }
+
     /// Whether the caller holds any of the roles.
     pub fn has_any(&self, roles: &[Role]) -> bool {
         roles.iter().any(|r| self.roles.contains(r))

@@ -1,7 +1,8 @@
 //! Telling staff that a device went offline or came back: a signed event to every active
-//! webhook (the same signature as alerts, `type` says what it is), besides the audit log, the
-//! device list and the `offline` problem operators see. Best effort: each webhook gets three
-//! tries; what is missed stays visible in the device list.
+//! webhook (the same signature as alerts, `type` says what it is) and an email to the
+//! addresses in `devices.notify_emails`, besides the audit log, the device list and the
+//! `offline` problem operators see. Best effort: each webhook and address gets three tries;
+//! what is missed stays visible in the device list.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
     if devices.is_empty() {
         return;
     }
+    email(app, kind, devices).await;
     let hooks = match load(app).await {
         Ok(h) => h,
         Err(e) => {
@@ -40,6 +42,56 @@ pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
             }
             tracing::info!(webhook = id, attempt, "a device notice was not accepted; trying again");
             tokio::time::sleep(Duration::from_secs(1 + attempt * 2)).await;
+        }
+    }
+}
+
+/// Emails the notice to each configured staff address, through the email channel's relay.
+async fn email(app: &App, kind: &str, devices: &[(i64, String)]) {
+    let to = &app.settings.devices.notify_emails;
+    if to.is_empty() {
+        return;
+    }
+    let email = match crate::fanout::adapters::email_config(&app.settings.channels.email)
+        .and_then(|c| channels::email::Email::new(c).map_err(anyhow::Error::from))
+    {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not set up email for a device notice");
+            return;
+        }
+    };
+    let gone = kind == "device.offline";
+    let names: Vec<String> = devices.iter().map(|(id, name)| format!("{name} (device {id})")).collect();
+    let subject = if gone {
+        format!("Tocsin: {} device(s) offline: {}", devices.len(), names.join(", "))
+    } else {
+        format!("Tocsin: {} device(s) back online", devices.len())
+    };
+    let text = format!(
+        "{}\n\n{}\n\nAt {}. See the device list: {}/api/v1/devices\n",
+        if gone {
+            "These sirens or displays missed three polls and may not sound or show a warning:"
+        } else {
+            "These sirens or displays are polling again:"
+        },
+        names.iter().map(|n| format!("- {n}")).collect::<Vec<_>>().join("\n"),
+        crate::domain::feed::rfc3339(crate::db::now_ms()),
+        app.settings.server.public_url.trim_end_matches('/'),
+    );
+    for (i, address) in to.iter().enumerate() {
+        for attempt in 0..3u64 {
+            match email.send_notice(address, &subject, &text).await {
+                channels::Outcome::Sent { .. } => break,
+                channels::Outcome::Retry { .. } if attempt < 2 => {
+                    tracing::info!(recipient = i, attempt, "a device notice email was not accepted; trying again");
+                    tokio::time::sleep(Duration::from_secs(1 + attempt * 2)).await;
+                }
+                _ => {
+                    tracing::warn!(recipient = i, "a device notice email could not be sent");
+                    break;
+                }
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod password;
 pub mod push;
 pub mod roles;
 pub mod sessions;
+pub mod siren_tests;
 pub mod subscriptions;
 pub mod templates;
 pub mod tokens;

@@ -179,8 +179,6 @@ impl Targeting {
         Ok(())
     }
 
-    /// The subscriptions and devices inside the coverage or subscribed to one of the named
-    /// areas, that want an alert of this audience.
     /// Active devices in any of these groups (an alert may name groups besides its area).
     pub fn devices_in_groups(&self, groups: &[String]) -> Vec<(i64, Arc<str>)> {
         if groups.is_empty() {
@@ -197,6 +195,8 @@ impl Targeting {
         out
     }
 
+    /// The subscriptions and devices inside the coverage or subscribed to one of the named
+    /// areas, that want an alert of this audience.
     pub fn select(&self, coverage: &Coverage, areas: &HashSet<i64>, audience: Audience) -> Selection {
         let ix = self.index.read().unwrap_or_else(|e| e.into_inner());
         let mut subs: Vec<i64> = Vec::new();
@@ -354,9 +354,22 @@ pub fn device_groups(alert: &cap_alerts::Alert) -> Vec<String> {
     out
 }
 
+/// The CAP parameter limiting the devices an alert's groups reach to some kinds (`siren`,
+/// `display`); a scheduled siren test names `siren`.
+pub const KINDS_PARAMETER: &str = "TOCSIN_DEVICE_KINDS";
+
 /// Adds the devices of the alert's groups to a selection, each device once.
 pub fn with_groups(targeting: &Targeting, alert: &cap_alerts::Alert, selection: &mut Selection) {
-    let extra = targeting.devices_in_groups(&device_groups(alert));
+    let mut extra = targeting.devices_in_groups(&device_groups(alert));
+    let kinds: Vec<&str> = alert
+        .infos
+        .iter()
+        .filter_map(|i| i.parameter(KINDS_PARAMETER))
+        .flat_map(|v| v.split(',').map(str::trim))
+        .collect();
+    if !kinds.is_empty() {
+        extra.retain(|(_, kind)| kinds.contains(&&**kind));
+    }
     if extra.is_empty() {
         return;
     }

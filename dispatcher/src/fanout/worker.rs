@@ -255,6 +255,9 @@ pub async fn housekeeping(app: App) {
             }
             Err(e) => tracing::warn!(error = %e, "offline detection failed; will retry"),
         }
+        if let Err(e) = crate::domain::siren_tests::run_due(&app).await {
+            tracing::warn!(error = %e, "running due siren tests failed; will retry");
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod health;
 pub mod openapi;
 pub mod routes;
 pub mod session;
+pub mod siren_tests;
 pub mod templates;
 pub mod users;
 pub mod webhooks;

@@ -143,6 +143,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::channels::endpoints());
     all.extend(super::devices::endpoints());
     all.extend(super::device_protocol::endpoints());
+    all.extend(super::siren_tests::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());

@@ -96,6 +96,7 @@ fn start(url: &str, key: &str, port: u16) -> Child {
         .env("TOCSIN_FANOUT_POLL_MS", "200")
         .env("TOCSIN_CHANNELS_WEBHOOK_CONCURRENCY", CONCURRENCY.to_string())
         .env("TOCSIN_LOG_LEVEL", "warn")
+        .env("TOCSIN_CHANNELS_PUSH_KEY_POOL", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -13,12 +13,12 @@ use crate::on_both;
 use crate::support::{Auth, Session, TestApp, content, raw_sql};
 
 /// A registered device and its secret.
-struct Device {
-    id: i64,
-    secret: String,
+pub(crate) struct Device {
+    pub(crate) id: i64,
+    pub(crate) secret: String,
 }
 
-async fn register(t: &TestApp, op: &Session, body: Value) -> Device {
+pub(crate) async fn register(t: &TestApp, op: &Session, body: Value) -> Device {
     let r = t.post("/api/v1/devices", Auth::Session(op), body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let v = r.json();
@@ -30,7 +30,7 @@ fn siren(name: &str, lat: f64, lon: f64) -> Value {
 }
 
 /// A poll: status, ETag and body.
-async fn poll(t: &TestApp, secret: &str, wait: u64, etag: Option<&str>) -> (StatusCode, String, Value) {
+pub(crate) async fn poll(t: &TestApp, secret: &str, wait: u64, etag: Option<&str>) -> (StatusCode, String, Value) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(25)).build().unwrap();
     let mut req = client.get(format!("{}/api/v1/device/poll?wait={wait}", t.base)).bearer_auth(secret);
     if let Some(e) = etag {
@@ -43,7 +43,7 @@ async fn poll(t: &TestApp, secret: &str, wait: u64, etag: Option<&str>) -> (Stat
     (status, etag, body)
 }
 
-async fn post_as(t: &TestApp, secret: &str, path: &str, body: Value) -> StatusCode {
+pub(crate) async fn post_as(t: &TestApp, secret: &str, path: &str, body: Value) -> StatusCode {
     reqwest::Client::new()
         .post(format!("{}{path}", t.base))
         .bearer_auth(secret)
@@ -267,3 +267,62 @@ on_both!(alerts_reach_device_groups_and_name_signals, |t: TestApp| async move {
     let reach = t.get(&format!("/api/v1/alerts/{alert}/reach"), Auth::Session(&author)).await.json();
     assert_eq!(reach["sirens"], 1, "{reach}");
 });
+
+/// A device that goes offline is emailed to the staff addresses in `devices.notify_emails`
+/// (through the email channel's relay, aiosmtpd here), and so is its return.
+#[tokio::test]
+async fn offline_and_online_devices_are_emailed_to_staff() {
+    use crate::residents::{free_port, peers, python, wait_for_port};
+    let Some(dir) = peers() else { return };
+    let smtp_port = free_port();
+    let maildir = tempfile::tempdir().unwrap();
+    let _smtp =
+        python(&dir, &["smtp_server.py", "--port", &smtp_port.to_string(), "--dir", maildir.path().to_str().unwrap()]);
+    wait_for_port(smtp_port).await;
+    let Some(t) = crate::support::spawn_with(crate::support::Backend::Sqlite, move |s| {
+        s.channels.email.enabled = true;
+        s.channels.email.host = "127.0.0.1".into();
+        s.channels.email.port = smtp_port;
+        s.channels.email.security = "none".into();
+        s.channels.email.from = "Tocsin <tocsin@levice.example>".into();
+        s.devices.notify_emails = vec!["duty@levice.example".into(), "chief@levice.example".into()];
+    })
+    .await
+    else {
+        return;
+    };
+    let op = t.user("olga", &[Role::Operator]).await;
+    let mut body = siren("Levice 7", 48.15, 17.1);
+    body["pollSeconds"] = json!(5);
+    let d = register(&t, &op, body).await;
+    poll(&t, &d.secret, 0, None).await;
+    raw_sql(&t.app, "UPDATE devices SET last_seen_ms = last_seen_ms - 16000").await.unwrap();
+    assert_eq!(dispatcher::domain::devices::mark_offline(&t.app).await.unwrap().len(), 1);
+    poll(&t, &d.secret, 0, None).await;
+
+    let parse = || {
+        let out =
+            std::process::Command::new("python3").arg(dir.join("smtp_parse.py")).arg(maildir.path()).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
+    };
+    let mut mails = Value::Null;
+    for _ in 0..100 {
+        mails = parse();
+        if mails.as_array().is_some_and(|m| m.len() >= 4) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mails = mails.as_array().cloned().unwrap_or_default();
+    assert_eq!(mails.len(), 4, "offline and online, to each of two addresses: {mails:?}");
+    let subjects: Vec<String> = mails.iter().map(|m| m["headers"]["subject"].as_str().unwrap().to_owned()).collect();
+    let offline: Vec<&Value> =
+        mails.iter().filter(|m| m["headers"]["subject"].as_str().unwrap().contains("offline")).collect();
+    assert_eq!(offline.len(), 2, "{subjects:?}");
+    assert!(offline[0]["headers"]["subject"].as_str().unwrap().contains("Levice 7"), "{subjects:?}");
+    assert!(offline[0]["parts"][0]["text"].as_str().unwrap().contains("missed three polls"));
+    let mut to: Vec<&str> = offline.iter().map(|m| m["meta"]["rcpt_tos"][0].as_str().unwrap()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["chief@levice.example", "duty@levice.example"]);
+    assert_eq!(subjects.iter().filter(|s| s.contains("back online")).count(), 2, "{subjects:?}");
+}

@@ -21,4 +21,5 @@ mod outbox;
 mod receipts;
 mod residents;
 mod security;
+mod siren_tests;
 mod store;

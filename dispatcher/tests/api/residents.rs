@@ -23,7 +23,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The channels' peers (`channels/tests/peers`), when `npm ci` was run there and Python has
 /// aiosmtpd and http_ece; a skip on a user's machine, a failure under CI.
-fn peers() -> Option<PathBuf> {
+pub(crate) fn peers() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../channels/tests/peers");
     let python = std::process::Command::new("python3")
         .args(["-c", "import aiosmtpd, http_ece, cryptography"])
@@ -37,11 +37,11 @@ fn peers() -> Option<PathBuf> {
     None
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn wait_for_port(port: u16) {
+pub(crate) async fn wait_for_port(port: u16) {
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return;
@@ -99,7 +99,7 @@ impl Smsc {
     }
 }
 
-fn python(dir: &std::path::Path, args: &[&str]) -> Child {
+pub(crate) fn python(dir: &std::path::Path, args: &[&str]) -> Child {
     Command::new("python3")
         .args(args)
         .current_dir(dir)

@@ -88,6 +88,8 @@ pub fn settings(url: &str) -> Settings {
     s.database.sqlite_synchronous = "normal".into();
     s.security.secret_key = Secret::new(SecretKey::generate_base64());
     s.server.public_url = "http://127.0.0.1".into();
+    // Each test server would otherwise make 100,000 push keys on a thread of its own.
+    s.channels.push.key_pool = 64;
     s
 }
 

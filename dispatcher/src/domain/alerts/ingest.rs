@@ -63,46 +63,11 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
             break;
         }
     }
-    let content = AlertContent {
-        status: alert.status,
-        scope: alert.scope,
-        restriction: alert.restriction.clone(),
-        addresses: alert.addresses.clone(),
-        note: alert.note.clone(),
-        incidents: alert.incidents.clone(),
-        infos: alert.infos.clone(),
-        areas: Vec::new(),
+    let token = match &caller.actor {
+        crate::domain::audit::Actor::Token { id, .. } => Some(*id),
+        _ => None,
     };
-    let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
-    let new = NewAlert {
-        thread_id,
-        msg_type: alert.msg_type.as_str(),
-        cap_status: alert.status.as_str(),
-        scope: alert.scope.as_str(),
-        state: State::Draft.as_str(),
-        origin: "ingested",
-        content: &json,
-        author_id: None,
-        token_id: match &caller.actor {
-            crate::domain::audit::Actor::Token { id, .. } => Some(*id),
-            _ => None,
-        },
-    };
-    let id = alerts::insert(&mut tx, &new).await?;
-    let first = alert.infos.first();
-    let frozen = Frozen {
-        identifier: alert.identifier.as_str(),
-        sender: alert.sender.as_str(),
-        sent_ms: alert.sent.to_utc().timestamp_millis(),
-        cap_xml: bytes,
-        cap_sha256: &sha,
-        headline: first.and_then(|i| i.headline.as_deref()),
-        event: first.map(|i| i.event.as_str()),
-        severity: first.map(|i| i.severity.as_str()),
-        urgency: first.map(|i| i.urgency.as_str()),
-        expires_ms: alert.infos.iter().filter_map(|i| i.expires).map(|e| e.to_utc().timestamp_millis()).max(),
-    };
-    alerts::freeze(&mut tx, id, 1, State::Draft.as_str(), State::Submitted.as_str(), &frozen).await?;
+    let id = insert_frozen(&mut tx, alert, bytes, "ingested", (None, token), thread_id).await?;
     let row = get(&mut tx, id).await?;
     let policy = app.settings.ingest.policy;
     record(
@@ -125,4 +90,55 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
     app.wake.plan();
     Metrics::count(&app.metrics.cap_ingest, "accepted");
     Ok(Ingested { row, findings: doc.findings, duplicate: false })
+}
+
+/// Stores a CAP message that is already frozen (posted, or made by Tocsin itself) as a new
+/// alert row, submitted and waiting for approval; gives its id. `by` is the author and the
+/// token, when known.
+pub(crate) async fn insert_frozen(
+    tx: &mut crate::db::Tx,
+    alert: &cap_alerts::Alert,
+    bytes: &[u8],
+    origin: &str,
+    by: (Option<i64>, Option<i64>),
+    thread_id: Option<i64>,
+) -> Result<i64> {
+    let content = AlertContent {
+        status: alert.status,
+        scope: alert.scope,
+        restriction: alert.restriction.clone(),
+        addresses: alert.addresses.clone(),
+        note: alert.note.clone(),
+        incidents: alert.incidents.clone(),
+        infos: alert.infos.clone(),
+        areas: Vec::new(),
+    };
+    let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
+    let new = NewAlert {
+        thread_id,
+        msg_type: alert.msg_type.as_str(),
+        cap_status: alert.status.as_str(),
+        scope: alert.scope.as_str(),
+        state: State::Draft.as_str(),
+        origin,
+        content: &json,
+        author_id: by.0,
+        token_id: by.1,
+    };
+    let id = alerts::insert(&mut *tx, &new).await?;
+    let first = alert.infos.first();
+    let frozen = Frozen {
+        identifier: alert.identifier.as_str(),
+        sender: alert.sender.as_str(),
+        sent_ms: alert.sent.to_utc().timestamp_millis(),
+        cap_xml: bytes,
+        cap_sha256: &sha256_hex(bytes),
+        headline: first.and_then(|i| i.headline.as_deref()),
+        event: first.map(|i| i.event.as_str()),
+        severity: first.map(|i| i.severity.as_str()),
+        urgency: first.map(|i| i.urgency.as_str()),
+        expires_ms: alert.infos.iter().filter_map(|i| i.expires).map(|e| e.to_utc().timestamp_millis()).max(),
+    };
+    alerts::freeze(&mut *tx, id, 1, State::Draft.as_str(), State::Submitted.as_str(), &frozen).await?;
+    Ok(id)
 }

@@ -9,4 +9,5 @@ pub mod ingest;
 pub mod lifecycle;
 pub mod phrases;
 pub mod state;
+pub mod system;
 pub mod view;
