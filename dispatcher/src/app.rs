@@ -36,6 +36,19 @@ pub struct Inner {
     pub targeting: Arc<Targeting>,
     /// The running channels and their events.
     pub channels: Arc<Registry>,
+    /// Device acknowledgements waiting to be stored together.
+    pub acks: crate::domain::device_acks::AckQueue,
+}
+
+/// A handle on the application that does not keep it alive (for its own background tasks).
+#[derive(Clone, Debug)]
+pub struct WeakApp(std::sync::Weak<Inner>);
+
+impl WeakApp {
+    /// The application, while it lives.
+    pub fn upgrade(&self) -> Option<App> {
+        self.0.upgrade().map(App)
+    }
 }
 
 impl Deref for App {
@@ -60,8 +73,14 @@ impl App {
             wake: Arc::default(),
             targeting: Arc::default(),
             channels: Arc::default(),
+            acks: Default::default(),
         };
         Ok(App(Arc::new(inner)))
+    }
+
+    /// A handle that does not keep the application alive.
+    pub fn downgrade(&self) -> WeakApp {
+        WeakApp(Arc::downgrade(&self.0))
     }
 }
 

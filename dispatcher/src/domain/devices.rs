@@ -320,11 +320,9 @@ pub async fn acknowledge(app: &App, device: i64, ack: &Ack) -> Result<()> {
         return Err(Error::invalid("/state", "must be received, started, completed or failed"));
     }
     let reason: Option<String> = ack.reason.as_deref().map(|r| r.chars().take(500).collect());
-    let mut tx = app.db.begin().await?;
-    if !devices::acknowledge(&mut tx, device, ack.command, &ack.state, reason.as_deref(), now_ms()).await? {
+    if !super::device_acks::store(app, device, ack.command, &ack.state, reason).await? {
         return Err(Error::NotFound("command"));
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod areas;
 pub mod audit;
 pub mod caller;
 pub mod crypto;
+pub mod device_acks;
 pub mod device_commands;
 pub mod device_notices;
 pub mod devices;
