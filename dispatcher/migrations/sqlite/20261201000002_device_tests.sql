@@ -23,13 +23,13 @@ CREATE TABLE device_test_schedules (
 CREATE INDEX device_test_schedules_due ON device_test_schedules (next_run_ms) WHERE state = 'active';
 
 -- Each run of a schedule: the Test alert it issued (whose device deliveries are the report of
--- who answered), or why it did not run (missed while the server was down).
+-- who answered), or that it did not run (missed while the server was down, or failed).
 CREATE TABLE device_test_runs (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     schedule_id  BIGINT  NOT NULL REFERENCES device_test_schedules(id),
     due_ms       BIGINT  NOT NULL,
     started_ms   BIGINT  NOT NULL,
     alert_id     BIGINT  REFERENCES alerts(id),
-    outcome      TEXT    NOT NULL,                   -- issued, missed
+    outcome      TEXT    NOT NULL,                   -- issued, missed, failed
     UNIQUE (schedule_id, due_ms)
 );

@@ -210,6 +210,18 @@ on_both!(a_changed_schedule_waits_a_late_run_is_missed_and_staff_control_it, |t:
     let c = command(&t, &siren).await;
     assert_eq!(c["signal"]["code"], "sk-audible-test");
 
+    // A schedule whose signal is no longer a test signal records a failed run, once, and
+    // sounds nothing.
+    raw_sql(&t.app, "UPDATE device_test_schedules SET signal = 'sk-general-danger', next_run_ms = created_ms")
+        .await
+        .unwrap();
+    let all = runs(&t, &op, id, 3).await;
+    let failed: Vec<&Value> = all.iter().filter(|r| r["outcome"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{all:?}");
+    assert!(failed[0]["alert"].is_null());
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(runs(&t, &op, id, 3).await.len(), 3, "a failed run is not retried every tick");
+
     let r = t.call(reqwest::Method::DELETE, &path(""), Auth::Session(&op), crate::support::Body::Empty).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(t.get(&path(""), Auth::Session(&op)).await.status, StatusCode::NOT_FOUND);

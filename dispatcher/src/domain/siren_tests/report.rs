@@ -19,7 +19,8 @@ pub struct RunView {
     pub due_at: String,
     /// When it started.
     pub started_at: String,
-    /// `issued`, or `missed` when Tocsin was down at its time.
+    /// `issued`; `missed` when Tocsin was down at its time; `failed` when it could not be
+    /// issued (the audit log says why).
     pub outcome: String,
     /// The Test alert it issued.
     pub alert: Option<i64>,

@@ -35,13 +35,34 @@ pub async fn run_due(app: &App) -> Result<usize> {
             tx.commit().await?;
             tracing::warn!(schedule = row.id, "a siren test was missed: Tocsin was not running at its time");
         } else {
-            issue(app, &mut tx, &row, due_ms, &Caller::system()).await?;
-            tx.commit().await?;
-            app.wake.plan();
+            match issue(app, &mut tx, &row, due_ms, &Caller::system()).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    app.wake.plan();
+                }
+                Err(e) => {
+                    // Recorded as failed and moved on, so that a schedule that cannot run (its
+                    // signal left the catalogue) does not retry every few seconds.
+                    drop(tx);
+                    failed(app, &row, due_ms, next, &e).await?;
+                }
+            }
         }
         done += 1;
     }
     Ok(done)
+}
+
+/// Records a run that could not be issued, with the reason, and moves the schedule on.
+async fn failed(app: &App, row: &ScheduleRow, due_ms: i64, next: i64, e: &Error) -> Result<()> {
+    tracing::warn!(schedule = row.id, error = %e, "a siren test could not be issued");
+    let mut tx = app.db.begin().await?;
+    if siren_tests::claim(&mut tx, row.id, due_ms, next).await? {
+        siren_tests::insert_run(&mut tx, row.id, due_ms, None, "failed").await?;
+        record(&mut tx, &Caller::system(), "siren_test.failed", row.id, json!({ "error": e.to_string() })).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Runs an active schedule now (after a repair, say): an approver who did not write it may.
