@@ -8,6 +8,7 @@
 //! own, and because one process cannot hold 20,000 loopback descriptors where the hard limit is
 //! 20,000.
 
+mod agents;
 mod load;
 
 use std::io::{BufRead, BufReader, Write};
@@ -106,6 +107,8 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
         eprintln!("only {} of {n} devices acknowledged", acked.len());
     }
     let states = delivery_states(&app, alert).await?;
+    drop(load);
+    let agents = agents::run(&app, &addr, &author, &approver).await?;
 
     Ok(json!({
         "scenario": "devices",
@@ -129,11 +132,14 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
         "acknowledged": acked.len(),
         "delivery_states": states,
         "client_errors": acks["errors"],
+        "reference_agents": agents,
         "note": "one process serves (SQLite, fan-out engine running), a child process simulates the devices with \
                  keep-alive HTTP/1.1 connections; both on the same 2 cores. Times are from just before the \
                  alert's approval (issue) to the device reading its command and to the 204 of its `received` \
                  ack; the last one is `max`. Memory is the server's VmRSS with every device holding a 30 s poll, \
-                 less VmRSS before they connected, per device (kernel socket buffers not included).",
+                 less VmRSS before they connected, per device (kernel socket buffers not included). \
+                 reference_agents: afterwards, real `tocsin device-agent` processes as sirens under an alert \
+                 of their own, each running `true` for the signal and acknowledging it completed.",
     }))
 }
 
@@ -218,8 +224,13 @@ impl Drop for Load {
 
 /// Creates, submits, approves and so issues an alert over the sirens' area.
 async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<i64> {
-    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
     let ring = [[48.0, 17.0], [48.0, 17.4], [48.4, 17.4], [48.4, 17.0], [48.0, 17.0]];
+    issue_over(app, author, approver, ring).await
+}
+
+/// Creates, submits, approves and so issues an alert over a polygon (latitude, longitude).
+async fn issue_over(app: &App, author: &Caller, approver: &Caller, ring: [[f64; 2]; 5]) -> anyhow::Result<i64> {
+    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
     let content = json!({
         "status": "Actual",
         "infos": [{
