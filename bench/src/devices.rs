@@ -147,22 +147,27 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
 async fn register(app: &App, n: usize) -> anyhow::Result<Vec<String>> {
     let mut secrets = Vec::with_capacity(n);
     for i in 0..n {
-        let d = NewDevice {
-            kind: "siren".into(),
-            name: format!("siren {i}"),
-            lat: 48.10 + (i % 100) as f64 * 0.002,
-            lon: 17.05 + (i / 100 % 100) as f64 * 0.002,
-            groups: vec![],
-            capabilities: vec!["tones".into()],
-            poll_seconds: None,
-            mqtt: false,
-        };
-        let (_, secret) = devices::add(app, &Actor::System, "bench", &d)
-            .await
-            .map_err(|e| anyhow::anyhow!("adding a device: {e}"))?;
-        secrets.push(secret);
+        let (lat, lon) = (48.10 + (i % 100) as f64 * 0.002, 17.05 + (i / 100 % 100) as f64 * 0.002);
+        secrets.push(add_siren(app, format!("siren {i}"), lat, lon).await?);
     }
     Ok(secrets)
+}
+
+/// Registers one siren; gives its secret.
+async fn add_siren(app: &App, name: String, lat: f64, lon: f64) -> anyhow::Result<String> {
+    let d = NewDevice {
+        kind: "siren".into(),
+        name,
+        lat,
+        lon,
+        groups: vec![],
+        capabilities: vec!["tones".into()],
+        poll_seconds: None,
+        mqtt: false,
+    };
+    let (_, secret) =
+        devices::add(app, &Actor::System, "bench", &d).await.map_err(|e| anyhow::anyhow!("adding a device: {e}"))?;
+    Ok(secret)
 }
 
 /// The load generator, this same binary as `devices-load`.

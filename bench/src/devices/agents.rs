@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use dispatcher::app::App;
-use dispatcher::domain::audit::Actor;
 use dispatcher::domain::caller::Caller;
-use dispatcher::domain::devices::{self, NewDevice};
+use dispatcher::domain::devices;
 use serde_json::{Value, json};
 
 /// Agents started: each is a process of its own.
@@ -28,19 +27,8 @@ pub async fn run(app: &App, addr: &str, author: &Caller, approver: &Caller) -> a
     std::fs::create_dir_all(&dir)?;
     let mut agents = Vec::with_capacity(AGENTS);
     for i in 0..AGENTS {
-        let d = NewDevice {
-            kind: "siren".into(),
-            name: format!("agent {i}"),
-            lat: LAT + (i % 10) as f64 * 0.002,
-            lon: 17.05 + (i / 10) as f64 * 0.002,
-            groups: vec![],
-            capabilities: vec!["tones".into()],
-            poll_seconds: None,
-            mqtt: false,
-        };
-        let (_, secret) = devices::add(app, &Actor::System, "bench", &d)
-            .await
-            .map_err(|e| anyhow::anyhow!("adding a device: {e}"))?;
+        let (lat, lon) = (LAT + (i % 10) as f64 * 0.002, 17.05 + (i / 10) as f64 * 0.002);
+        let secret = super::add_siren(app, format!("agent {i}"), lat, lon).await?;
         agents.push(Agents::start(&exe, addr, &secret, &dir.join(format!("agent-{i}.json")))?);
     }
     // Every agent has polled once (and so holds its next poll).
