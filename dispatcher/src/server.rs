@@ -1,5 +1,6 @@
 //! Running the server: logging, the first administrator, background tasks (expiry, purging
-//! ended sessions), and the HTTP listener with graceful shutdown.
+//! ended sessions and residents' data past its retention), and the HTTP listener with graceful
+//! shutdown.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -70,7 +71,8 @@ pub async fn run(
         .context("the HTTP server failed")
 }
 
-/// Expiry every ten seconds; purging ended sessions and old login failures every five minutes.
+/// Expiry every ten seconds; purging ended sessions, old login failures and residents' data
+/// past its retention (`[residents]`) every five minutes.
 pub fn spawn_background(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -84,6 +86,17 @@ pub fn spawn_background(app: App) -> JoinHandle<()> {
                 && let Err(e) = purge(&app).await
             {
                 tracing::warn!(error = %e, "purging sessions failed; will retry");
+            }
+            if n.is_multiple_of(30) {
+                match crate::domain::residents::retention::purge(&app).await {
+                    Ok(p) if p.deliveries + p.pending > 0 => tracing::info!(
+                        deliveries = p.deliveries,
+                        unconfirmed_sign_ups = p.pending,
+                        "residents' data past its retention purged"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "purging residents' old data failed; will retry"),
+                }
             }
             n += 1;
         }

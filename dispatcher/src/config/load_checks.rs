@@ -49,6 +49,7 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     }
     check_channels(s)?;
     check_devices(&s.devices)?;
+    check_residents(&s.residents)?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }
@@ -153,6 +154,35 @@ fn check_devices(d: &crate::config::Devices) -> Result<(), ConfigError> {
     }
     if !d.signals.iter().any(|s| s.code == d.default_signal) {
         return Err(invalid("devices.default_signal", "must be the code of a signal in devices.signals"));
+    }
+    Ok(())
+}
+
+fn check_residents(r: &crate::config::Residents) -> Result<(), ConfigError> {
+    let positive = [
+        ("residents.code_minutes", r.code_minutes),
+        ("residents.code_tries", r.code_tries),
+        ("residents.signups_per_ip_per_hour", r.signups_per_ip_per_hour),
+        ("residents.codes_per_address_per_hour", r.codes_per_address_per_hour),
+        ("residents.codes_per_prefix_per_hour", r.codes_per_prefix_per_hour),
+        ("residents.codes_per_ip_per_hour", r.codes_per_ip_per_hour),
+        ("residents.codes_per_hour", r.codes_per_hour),
+        ("residents.delivery_retention_days", r.delivery_retention_days),
+        ("residents.pending_days", r.pending_days),
+    ];
+    if let Some((key, _)) = positive.iter().find(|(_, v)| *v == 0) {
+        return Err(invalid(key, "must be at least 1"));
+    }
+    if !(3..=10).contains(&r.prefix_digits) {
+        return Err(invalid("residents.prefix_digits", "must be from 3 to 10"));
+    }
+    for c in &r.sms_countries {
+        if c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()) || c.starts_with('0') {
+            return Err(invalid(
+                "residents.sms_countries",
+                format!("{c:?} is not a country calling code (1 to 3 digits, such as \"421\")"),
+            ));
+        }
     }
     Ok(())
 }
