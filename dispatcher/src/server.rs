@@ -23,14 +23,29 @@ pub fn install_crypto_provider() {
 /// Starts logging as the settings say. Personal data never reaches the log: handlers log
 /// errors and request lines, not bodies.
 pub fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(&settings.log.level);
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Crates that log personal data below `info`: rusmpp writes whole PDUs (phone numbers and
+/// texts, verification codes included) at `debug`.
+const CHATTY: &[&str] = &["rusmpp", "rusmppc"];
+
+/// The log filter of a `log.level`: as given, with the crates of [`CHATTY`] held at `info`
+/// unless the level names them itself (for debugging a peer, never in production).
+pub fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    let mut directives = level.to_owned();
+    for c in CHATTY {
+        if !level.contains(c) {
+            directives.push_str(&format!(",{c}=info"));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
 }
 
 /// Opens the application, creates the first administrator if there is none (printing the

@@ -207,7 +207,8 @@ async fn wrong_expired_and_voided_codes_postgres() {
     wrong_expired_and_voided_codes(Backend::Postgres).await;
 }
 
-async fn subscriptions_stored(t: &TestApp) -> usize {
+/// How many subscriptions are stored.
+pub async fn subscriptions_stored(t: &TestApp) -> usize {
     dispatcher::db::subscriptions::changed_since(
         &mut t.app.db.read().await.unwrap(),
         dispatcher::db::changes::Cursor(0),
