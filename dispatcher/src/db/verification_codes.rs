@@ -47,15 +47,16 @@ pub async fn get(ex: &mut impl Executor, subscription_id: i64) -> Result<Option<
     )
 }
 
-/// Counts a wrong try; gives the tries left.
+/// Counts a wrong try; gives the tries left (0 also when a concurrent try took the last).
 pub async fn wrong_try(ex: &mut impl Executor, subscription_id: i64) -> Result<i32, sqlx::Error> {
-    scalar!(
+    let left: Option<(i32,)> = fetch_optional!(
         ex,
-        i32,
+        (i32,),
         "UPDATE verification_codes SET tries_left = tries_left - 1 WHERE subscription_id = $1 AND tries_left > 0 \
          RETURNING tries_left",
         subscription_id
-    )
+    )?;
+    Ok(left.map_or(0, |(n,)| n))
 }
 
 /// Removes a subscription's code (used, or the subscription is gone).
