@@ -53,6 +53,14 @@ async fn import(backend: Backend) {
     assert!(text.contains("line 3: e•••@levice.example: already subscribed"), "{text}");
     assert!(!text.contains("eva@") && !text.contains("100200"), "{text}");
 
+    let geo = dir.path().join("areas.geojson");
+    std::fs::write(&geo, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Old Town"},"geometry":{"type":"Polygon","coordinates":[[[17.0,48.1],[17.2,48.1],[17.2,48.2],[17.0,48.2],[17.0,48.1]]]}}]}"#).unwrap();
+    assert!(cli.run(&["area", "import", geo.to_str().unwrap()], None).status.success());
+    let by_area = dir.path().join("areas.csv");
+    std::fs::write(&by_area, "Email,Area,Language\nano@levice.example,old town,sk\nbea@levice.example,1,en\n").unwrap();
+    let o = cli.run(&["residents", "import", by_area.to_str().unwrap()], None);
+    assert!(o.status.success() && out(&o).contains("imported 2 subscriptions"), "areas by name or id: {}", out(&o));
+
     let o = cli.run(&["audit", "verify"], None);
     assert!(o.status.success(), "{}", out(&o));
     std::fs::write(dir.path().join("odd.csv"), "phone,colour\n+421900100800,red\n").unwrap();
