@@ -10,15 +10,20 @@
 ALTER TABLE subscriptions ADD COLUMN token_hash TEXT;
 ALTER TABLE subscriptions ADD COLUMN deleted_ms BIGINT;
 
--- The one open verification code of a pending subscription: a keyed hash of the 6 digits,
--- when it expires, how many wrong tries remain, and when another code may be sent.
+-- The one open verification code of a subscription: a keyed hash of the 6 digits, when it
+-- expires, how many wrong tries remain, and when another code may be sent. A sign-up for an
+-- address that already gets warnings is a claim: its token (SHA-256) and choices (JSON) take
+-- over the subscription only once the code sent there is confirmed; until then nothing changes
+-- and the sign-up looks like any other (it does not reveal that the address is subscribed).
 CREATE TABLE verification_codes (
-    subscription_id  BIGINT  PRIMARY KEY REFERENCES subscriptions(id),
-    code_hash        TEXT    NOT NULL,
-    expires_ms       BIGINT  NOT NULL,
-    tries_left       INTEGER NOT NULL,
-    resend_after_ms  BIGINT  NOT NULL,
-    created_ms       BIGINT  NOT NULL
+    subscription_id   BIGINT  PRIMARY KEY REFERENCES subscriptions(id),
+    code_hash         TEXT    NOT NULL,
+    expires_ms        BIGINT  NOT NULL,
+    tries_left        INTEGER NOT NULL,
+    resend_after_ms   BIGINT  NOT NULL,
+    created_ms        BIGINT  NOT NULL,
+    claim_token_hash  TEXT,
+    claim_choices     TEXT
 );
 
 -- Fixed-window counters for rate limits (sign-ups and codes per address hash, number prefix,

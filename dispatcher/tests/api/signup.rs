@@ -1,7 +1,8 @@
 //! Residents signing up for SMS and email through the API, with the real peers on loopback: the
 //! code is read from what the SMSC and the SMTP server received; nothing else is sent to an
 //! address before its code is confirmed; wrong, expired and voided codes; the resend interval
-//! and the per-address, per-prefix and country limits (429, nothing sent, nothing stored).
+//! and the per-address, per-prefix and country limits (429, nothing sent, nothing stored); a
+//! second sign-up of a confirmed address is a claim that changes nothing before its code.
 
 use std::time::Duration;
 
@@ -264,4 +265,43 @@ async fn resend_interval_prefix_and_country_limits_sqlite() {
 #[tokio::test]
 async fn resend_interval_prefix_and_country_limits_postgres() {
     resend_interval_prefix_and_country_limits(Backend::Postgres).await;
+}
+
+async fn signing_up_a_confirmed_address_again_is_a_claim(backend: Backend) {
+    let Some(mut peers) = Peers::start().await else { return };
+    let Some(t) = spawn_with(backend, peers.configure()).await else { return };
+    peers.smsc.next("bound").await;
+    let (id, first) = created(&sign_up(&t, body("sms", "+421 900 222 333")).await);
+    let code = sms_code(&mut peers, "421900222333").await;
+    assert_eq!(verify(&t, id, &first, &code).await.status, StatusCode::OK);
+
+    let mut again = body("sms", "00421900222333");
+    again["languages"] = json!(["en"]);
+    again["min_severity"] = json!("Extreme");
+    let r = sign_up(&t, again).await;
+    let (same, second) = created(&r);
+    assert_eq!(same, id);
+    assert_eq!(r.json()["status"], "pending_verification", "looks like any sign-up: {}", r.text());
+    let code = sms_code(&mut peers, "421900222333").await;
+    let path = format!("/api/v1/residents/subscriptions/{id}");
+    let own = t.get(&path, Auth::Token(&first)).await.json();
+    assert_eq!((own["status"].clone(), own["languages"].clone()), (json!("active"), json!(["sk"])), "unchanged");
+    assert_eq!(t.get(&path, Auth::Token(&second)).await.status, StatusCode::NOT_FOUND, "not before the code");
+    let wrong = if code == "111111" { "111112" } else { "111111" };
+    assert!(verify(&t, id, &second, wrong).await.text().contains("4 tries left"));
+    assert_eq!(verify(&t, id, &second, &code).await.status, StatusCode::OK);
+    let own = t.get(&path, Auth::Token(&second)).await.json();
+    assert_eq!((own["languages"].clone(), own["min_severity"].clone()), (json!(["en"]), json!("Extreme")));
+    assert_eq!(own["status"], "active");
+    assert_eq!(t.get(&path, Auth::Token(&first)).await.status, StatusCode::NOT_FOUND, "the old token stopped");
+}
+
+#[tokio::test]
+async fn signing_up_a_confirmed_address_again_is_a_claim_sqlite() {
+    signing_up_a_confirmed_address_again_is_a_claim(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn signing_up_a_confirmed_address_again_is_a_claim_postgres() {
+    signing_up_a_confirmed_address_again_is_a_claim(Backend::Postgres).await;
 }

@@ -2,7 +2,7 @@
 //! whether exercises and tests are wanted. Checked into [`Checked`] before anything is stored.
 
 use cap_alerts::model::{Language, Severity};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::db::residents::{self, Preferences};
@@ -11,7 +11,7 @@ use crate::domain::error::{Error, Result};
 use crate::domain::subscriptions::Place;
 
 /// A place as sent: a point (`lat`, `lon`) or a named area (`area`, its id).
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceInput {
     /// Latitude, WGS 84.
@@ -23,7 +23,7 @@ pub struct PlaceInput {
 }
 
 /// The choices of `PUT /api/v1/residents/subscriptions/{id}`.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choices {
     /// 1 to 10 places.

@@ -7,6 +7,7 @@ use channels::{Notice, Outcome, Recipient};
 
 use super::view::{Verification, rfc3339};
 use crate::app::App;
+use crate::db::verification_codes::Claim;
 use crate::db::{Executor, now_ms, verification_codes};
 use crate::domain::crypto::random_bytes;
 use crate::domain::error::Result;
@@ -48,8 +49,8 @@ pub fn hash(app: &App, subscription: i64, code: &str) -> String {
     app.key.lookup_hash(&format!("verification:{subscription}"), code)
 }
 
-/// Makes a subscription's code (replacing any earlier one).
-pub async fn issue(ex: &mut impl Executor, app: &App, subscription: i64) -> Result<Issued> {
+/// Makes a subscription's code (replacing any earlier one), for a claim when one is given.
+pub async fn issue(ex: &mut impl Executor, app: &App, subscription: i64, claim: Claim<'_>) -> Result<Issued> {
     let r = &app.settings.residents;
     let now = now_ms();
     let code = new_code();
@@ -60,7 +61,7 @@ pub async fn issue(ex: &mut impl Executor, app: &App, subscription: i64) -> Resu
     };
     let tries = i32::try_from(r.code_tries).unwrap_or(5);
     let h = hash(app, subscription, &issued.code);
-    verification_codes::put(ex, subscription, &h, issued.expires_ms, tries, issued.resend_after_ms).await?;
+    verification_codes::put(ex, subscription, &h, issued.expires_ms, tries, issued.resend_after_ms, claim).await?;
     Ok(issued)
 }
 

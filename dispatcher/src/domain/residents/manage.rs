@@ -7,6 +7,7 @@ use super::choices::Choices;
 use super::view::{DeliveryStats, OwnView, PlaceView, rfc3339};
 use crate::app::App;
 use crate::db::residents::{self, Own};
+use crate::db::verification_codes::Code;
 use crate::db::{delivery_counts, subscriptions, verification_codes};
 use crate::domain::audit::{self, Actor, Event};
 use crate::domain::crypto::{constant_time_eq, sha256_hex};
@@ -23,6 +24,35 @@ pub(super) async fn authenticate(app: &App, id: i64, token: Option<&str>) -> Res
         return Err(not_found());
     }
     Ok(own)
+}
+
+/// Whose token opened a subscription for confirming a code.
+pub(super) enum Holder {
+    /// The subscription's own.
+    Owner,
+    /// That of an open claim on it (a sign-up for an address that already gets warnings).
+    Claimant(Code),
+}
+
+/// The subscription a token belongs to, or the subscription an open claim with this token is
+/// on: only for confirming and resending codes.
+pub(super) async fn authenticate_for_code(app: &App, id: i64, token: Option<&str>) -> Result<(Own, Holder)> {
+    match authenticate(app, id, token).await {
+        Ok(own) => Ok((own, Holder::Owner)),
+        Err(Error::NotFound(what)) => {
+            let not_found = || Error::NotFound(what);
+            let token = token.ok_or_else(not_found)?;
+            let mut c = app.db.read().await?;
+            let code = verification_codes::get(&mut c, id).await?.ok_or_else(not_found)?;
+            let claim = code.claim_token_hash.as_deref().ok_or_else(not_found)?;
+            if !constant_time_eq(sha256_hex(token.as_bytes()).as_bytes(), claim.as_bytes()) {
+                return Err(not_found());
+            }
+            let own = residents::own(&mut c, id).await?.ok_or_else(not_found)?;
+            Ok((own, Holder::Claimant(code)))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The address of a subscription, unsealed.

@@ -1,9 +1,9 @@
 //! Retention: deliveries to residents older than `residents.delivery_retention_days` are folded
-//! into anonymous counts, sign-ups unconfirmed after `residents.pending_days` are erased, and
-//! ended rate-limit windows are forgotten. Run periodically by the server.
+//! into anonymous counts, sign-ups and claims unconfirmed after `residents.pending_days` are
+//! erased, and ended rate-limit windows are forgotten. Run periodically by the server.
 
 use crate::app::App;
-use crate::db::{delivery_counts, now_ms, residents};
+use crate::db::{delivery_counts, now_ms, residents, verification_codes};
 use crate::domain::error::Result;
 
 /// What one purge removed.
@@ -23,6 +23,7 @@ pub async fn purge(app: &App) -> Result<Purged> {
     let deliveries =
         delivery_counts::fold_older_than(&mut tx, now - i64::from(r.delivery_retention_days) * 86_400_000).await?;
     super::limits::purge(&mut tx).await?;
+    verification_codes::purge_claims(&mut tx, now - i64::from(r.pending_days) * 86_400_000).await?;
     tx.commit().await?;
     let stale =
         residents::pending_before(&mut app.db.read().await?, now - i64::from(r.pending_days) * 86_400_000).await?;

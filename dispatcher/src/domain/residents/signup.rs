@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::choices::{Checked, Choices, PlaceInput, moderate, yes};
+use super::manage::Holder;
 use super::view::{Created, Verification};
 use super::{Origin, codes, limits, manage};
 use crate::app::App;
@@ -116,12 +117,15 @@ pub async fn sign_up(app: &App, origin: &Origin<'_>, req: SignUp) -> Result<Crea
         buckets.extend(limits::codes(app, &channel, &hash, number, origin.address));
     }
     limits::take(&mut tx, &buckets).await?;
-    let stored = Stored { channel: &channel, sealed: &sealed, hash: &hash, token_hash: &sha256_hex(token.as_bytes()) };
-    let id = store(&mut tx, &stored, &checked, push).await?;
-    let issued = if push { None } else { Some(codes::issue(&mut tx, app, id).await?) };
+    let token_hash = sha256_hex(token.as_bytes());
+    let stored = Stored { channel: &channel, sealed: &sealed, hash: &hash, token_hash: &token_hash };
+    let (id, claimed) = store(&mut tx, &stored, &checked, push).await?;
+    let choices = serde_json::to_string(&req.choices()).map_err(|e| Error::Internal(e.into()))?;
+    let claim = claimed.then_some((token_hash.as_str(), choices.as_str()));
+    let issued = if push { None } else { Some(codes::issue(&mut tx, app, id, claim).await?) };
     let status = if push { "active" } else { "pending_verification" };
     let e = Event::new(&Actor::System, "resident", "resident.subscribe", format!("subscription:{id}"))
-        .details(json!({ "channel": channel, "status": status }));
+        .details(json!({ "channel": channel, "status": status, "claim": claimed }));
     audit::record(&mut tx, e).await?;
     tx.commit().await?;
     let verification = match issued {
@@ -139,16 +143,11 @@ struct Stored<'a> {
 }
 
 /// Stores a sign-up: a new row, or the address's earlier one started again (after STOP, or a
-/// sign-up never confirmed). A confirmed SMS or email subscription is not taken over.
-async fn store(tx: &mut Tx, s: &Stored<'_>, c: &Checked, push: bool) -> Result<i64> {
+/// sign-up never confirmed). A confirmed SMS or email subscription is left as it is: the
+/// sign-up becomes a claim on it (`true`), which takes over only once its code is confirmed.
+async fn store(tx: &mut Tx, s: &Stored<'_>, c: &Checked, push: bool) -> Result<(i64, bool)> {
     let id = match residents::by_address(tx, s.channel, s.hash).await? {
-        Some(old) if old.active && old.verified && !push => {
-            return Err(Error::Conflict(
-                "this address already gets warnings: change them with the token you were given, or stop them \
-                 with the link in a message or by replying STOP"
-                    .into(),
-            ));
-        }
+        Some(old) if old.active && old.verified && !push => return Ok((old.id, true)),
         Some(old) => old.id,
         None => {
             let row = NewSubscription {
@@ -172,7 +171,7 @@ async fn store(tx: &mut Tx, s: &Stored<'_>, c: &Checked, push: bool) -> Result<i
     };
     residents::restart(tx, id, s.sealed, s.token_hash, push).await?;
     c.apply(tx, id).await?;
-    Ok(id)
+    Ok((id, false))
 }
 
 /// Sends a code; when the channel did not take it, another may be asked for at once.
@@ -195,10 +194,16 @@ async fn deliver(
     Ok(v)
 }
 
-/// Sends another code to a pending subscription, within the resend interval and rate limits.
+/// Sends another code to a pending subscription or claim, within the resend interval and rate
+/// limits.
 pub async fn resend(app: &App, origin: &Origin<'_>, id: i64, token: Option<&str>) -> Result<Verification> {
-    let own = manage::authenticate(app, id, token).await?;
-    if !own.active || own.verified || !matches!(own.channel.as_str(), "sms" | "email") {
+    let (own, holder) = manage::authenticate_for_code(app, id, token).await?;
+    let claim = match &holder {
+        Holder::Claimant(code) => code.claim_token_hash.as_deref().zip(code.claim_choices.as_deref()),
+        Holder::Owner => None,
+    };
+    let pending = own.active && !own.verified && matches!(own.channel.as_str(), "sms" | "email");
+    if claim.is_none() && !pending {
         return Err(Error::Conflict("this subscription is not waiting for a code".into()));
     }
     let now = now_ms();
@@ -213,7 +218,7 @@ pub async fn resend(app: &App, origin: &Origin<'_>, id: i64, token: Option<&str>
     let mut tx = app.db.begin().await?;
     let number = (own.channel == "sms").then_some(address.as_str());
     limits::take(&mut tx, &limits::codes(app, &own.channel, &hash, number, origin.address)).await?;
-    let issued = codes::issue(&mut tx, app, id).await?;
+    let issued = codes::issue(&mut tx, app, id, claim).await?;
     let e = Event::new(&Actor::System, "resident", "resident.resend", format!("subscription:{id}"))
         .details(json!({ "channel": own.channel }));
     audit::record(&mut tx, e).await?;
