@@ -60,6 +60,8 @@ on_both!(bad_sign_ups_name_the_field_and_store_nothing, |t: TestApp| async move 
     bad(&|b| b["min_severity"] = json!("Unknown"), "/min_severity");
     bad(&|b| b["subscription"]["keys"]["auth"] = json!("AAAA"), "/subscription/keys/auth");
     bad(&|b| b["colour"] = json!("red"), "");
+    bad(&|b| b["address"] = json!("+421900123456"), "/address");
+    bad(&|b| b["channel"] = json!("email"), "/subscription");
     for (body, field) in cases {
         let r = sign_up(&t, body.clone()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.text());

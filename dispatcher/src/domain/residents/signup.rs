@@ -44,6 +44,13 @@ pub struct SignUp {
 impl SignUp {
     /// The channel and its normalised address.
     fn address(&self) -> Result<(String, String)> {
+        let push = self.channel == "push";
+        if push && self.address.is_some() {
+            return Err(Error::invalid("/address", "Web Push takes the browser's subscription, not an address"));
+        }
+        if !push && self.subscription.is_some() {
+            return Err(Error::invalid("/subscription", "only Web Push takes a subscription; send address"));
+        }
         match self.channel.as_str() {
             "push" => {
                 let json = self
