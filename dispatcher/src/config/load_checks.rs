@@ -176,13 +176,17 @@ fn check_residents(r: &crate::config::Residents) -> Result<(), ConfigError> {
     if !(3..=10).contains(&r.prefix_digits) {
         return Err(invalid("residents.prefix_digits", "must be from 3 to 10"));
     }
-    for c in &r.sms_countries {
+    let country = |key: &str, c: &str| {
         if c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()) || c.starts_with('0') {
-            return Err(invalid(
-                "residents.sms_countries",
-                format!("{c:?} is not a country calling code (1 to 3 digits, such as \"421\")"),
-            ));
+            return Err(invalid(key, format!("{c:?} is not a country calling code (1 to 3 digits, such as \"421\")")));
         }
+        Ok(())
+    };
+    for c in &r.sms_countries {
+        country("residents.sms_countries", c)?;
+    }
+    if !r.default_country_code.is_empty() {
+        country("residents.default_country_code", &r.default_country_code)?;
     }
     Ok(())
 }

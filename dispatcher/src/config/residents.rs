@@ -27,6 +27,9 @@ pub struct Residents {
     pub codes_per_ip_per_hour: u32,
     /// Codes per hour in total, on every instance together.
     pub codes_per_hour: u32,
+    /// The country calling code a national phone number (`0905 123 456`) is completed with
+    /// (`"421"`); empty requires numbers in international form.
+    pub default_country_code: String,
     /// Country calling codes SMS sign-ups may use (`["421", "420"]`); empty allows all.
     pub sms_countries: Vec<String>,
     /// Days that deliveries to residents are kept; older finished ones are folded into
@@ -48,6 +51,7 @@ impl Default for Residents {
             prefix_digits: 6,
             codes_per_ip_per_hour: 10,
             codes_per_hour: 500,
+            default_country_code: String::new(),
             sms_countries: Vec::new(),
             delivery_retention_days: 90,
             pending_days: 7,

@@ -219,6 +219,7 @@ pub async fn subscriptions_stored(t: &TestApp) -> usize {
     .len()
 }
 
+/// Also: a national number takes the default country code.
 async fn resend_interval_prefix_and_country_limits(backend: Backend) {
     let Some(mut peers) = Peers::start().await else { return };
     let configure = peers.configure();
@@ -226,6 +227,7 @@ async fn resend_interval_prefix_and_country_limits(backend: Backend) {
         configure(s);
         s.residents.codes_per_prefix_per_hour = 2;
         s.residents.sms_countries = vec!["421".into()];
+        s.residents.default_country_code = "421".into();
     })
     .await
     else {
@@ -255,6 +257,8 @@ async fn resend_interval_prefix_and_country_limits(backend: Backend) {
     assert_eq!(r.json()["field"], "/address");
     assert!(r.text().contains("+421"), "the allowed country codes are named: {}", r.text());
     assert_eq!(subscriptions_stored(&t).await, 3);
+    created(&sign_up(&t, body("sms", "0905 000 005")).await);
+    sms_code(&mut peers, "421905000005").await;
 }
 
 #[tokio::test]

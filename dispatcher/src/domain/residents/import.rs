@@ -1,5 +1,6 @@
 //! Importing residents from a municipal list: CSV with a header (`phone` and/or `email`,
-//! `lat` and `lon` or `area` (a named area's name or id), `language`). Every row is read
+//! `lat` and `lon` or `area` (a named area's name or id), `language`); national phone numbers
+//! take `residents.default_country_code`. Every row is read
 //! first; a file with bad rows imports nothing unless told to skip them. Addresses that are
 //! already subscribed (or appear twice) are reported and skipped. Imported addresses count as
 //! verified: the municipality's list is the proof (see `docs/privacy.md`). No report line
@@ -12,6 +13,7 @@ use serde_json::json;
 
 use super::choices;
 use super::csv;
+use super::phone::international;
 use crate::app::App;
 use crate::db::{areas, residents};
 use crate::domain::audit::{self, Actor, Event};
@@ -80,10 +82,11 @@ pub async fn import(
     };
     let columns = read_header(header)?;
     let named = area_names(app).await?;
+    let country = &app.settings.residents.default_country_code;
     let mut report = Report { rows: rows.len(), ..Report::default() };
     let mut candidates = Vec::new();
     for (line, fields) in rows {
-        match read_row(*line, fields, &columns, &named) {
+        match read_row(*line, fields, &columns, &named, country) {
             Ok(subs) => candidates.extend(subs.into_iter().map(|sub| Candidate { line: *line, sub })),
             Err(bad) => report.bad.push(bad),
         }
@@ -136,6 +139,7 @@ fn read_row(
     fields: &[String],
     columns: &HashMap<&'static str, usize>,
     named: &HashMap<String, i64>,
+    country: &str,
 ) -> Result<Vec<Subscription>, BadRow> {
     let bad = |field: &str, reason: String| BadRow { line, field: field.into(), reason };
     let get = |c: &str| columns.get(c).and_then(|i| fields.get(*i)).map(|v| v.trim()).unwrap_or("");
@@ -161,7 +165,8 @@ fn read_row(
         if raw.is_empty() {
             continue;
         }
-        let address = normalise_address(channel, raw).map_err(|e| match e {
+        let raw = if channel == "sms" { international(raw, country) } else { raw.to_owned() };
+        let address = normalise_address(channel, &raw).map_err(|e| match e {
             Error::Invalid { message, .. } => bad(column, message),
             other => bad(column, other.to_string()),
         })?;

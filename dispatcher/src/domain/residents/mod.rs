@@ -11,6 +11,7 @@ pub mod csv;
 pub mod import;
 mod limits;
 mod manage;
+mod phone;
 pub mod retention;
 mod signup;
 mod verify;

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::choices::{Checked, Choices, PlaceInput, moderate, yes};
 use super::manage::Holder;
+use super::phone::international;
 use super::view::{Created, Verification};
 use super::{Origin, codes, limits, manage};
 use crate::app::App;
@@ -42,8 +43,9 @@ pub struct SignUp {
 }
 
 impl SignUp {
-    /// The channel and its normalised address.
-    fn address(&self) -> Result<(String, String)> {
+    /// The channel and its normalised address (a national phone number completed with
+    /// `country`, the default country code).
+    fn address(&self, country: &str) -> Result<(String, String)> {
         let push = self.channel == "push";
         if push && self.address.is_some() {
             return Err(Error::invalid("/address", "Web Push takes the browser's subscription, not an address"));
@@ -69,7 +71,8 @@ impl SignUp {
                 let raw = self.address.as_deref().ok_or_else(|| {
                     Error::invalid("/address", format!("give the {} to send warnings to", what(&self.channel)))
                 })?;
-                Ok((self.channel.clone(), normalise_address(&self.channel, raw)?))
+                let raw = if self.channel == "sms" { international(raw, country) } else { raw.to_owned() };
+                Ok((self.channel.clone(), normalise_address(&self.channel, &raw)?))
             }
             _ => Err(Error::invalid("/channel", "must be push, sms or email")),
         }
@@ -108,7 +111,7 @@ fn check_offered(app: &App, channel: &str, address: &str) -> Result<()> {
 /// Signs a resident up. Web Push is active at once; SMS and email get a code, and nothing else
 /// is sent there before it is confirmed. Over a rate limit nothing is stored or sent.
 pub async fn sign_up(app: &App, origin: &Origin<'_>, req: SignUp) -> Result<Created> {
-    let (channel, address) = req.address()?;
+    let (channel, address) = req.address(&app.settings.residents.default_country_code)?;
     let checked = req.choices().check(app).await?;
     let push = channel == "push";
     if !push {
