@@ -8,6 +8,7 @@ pub mod email;
 pub mod memory;
 mod message;
 pub mod mqtt;
+mod notice;
 pub mod push;
 pub mod render;
 pub mod sms;
@@ -18,6 +19,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 pub use message::{AlertPayload, Message, Recipient};
+pub use notice::Notice;
 
 /// A boxed future, so that the trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -63,6 +65,14 @@ pub trait Channel: Send + Sync {
 
     /// Sends one message. Must be safe to repeat: the worker may send again after a crash.
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome>;
+
+    /// Sends a short text that is not an alert (a sign-up's verification code). Channels that
+    /// do not reach a person directly refuse it.
+    fn send_notice<'a>(&'a self, notice: &'a Notice) -> BoxFuture<'a, Outcome> {
+        let _ = notice;
+        let name = self.name();
+        Box::pin(async move { Outcome::Failed { error: format!("the {name} channel sends no notices") } })
+    }
 
     /// How the channel is doing now (connections to its peer, recent errors).
     fn health(&self) -> Health {

@@ -1,5 +1,6 @@
 //! Running the server: logging, the first administrator, background tasks (expiry, purging
-//! ended sessions), and the HTTP listener with graceful shutdown.
+//! ended sessions and residents' data past its retention), and the HTTP listener with graceful
+//! shutdown.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,14 +23,29 @@ pub fn install_crypto_provider() {
 /// Starts logging as the settings say. Personal data never reaches the log: handlers log
 /// errors and request lines, not bodies.
 pub fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(&settings.log.level);
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Crates that log personal data below `info`: rusmpp writes whole PDUs (phone numbers and
+/// texts, verification codes included) at `debug`.
+const CHATTY: &[&str] = &["rusmpp", "rusmppc"];
+
+/// The log filter of a `log.level`: as given, with the crates of [`CHATTY`] held at `info`
+/// unless the level names them itself (for debugging a peer, never in production).
+pub fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    let mut directives = level.to_owned();
+    for c in CHATTY {
+        if !level.contains(c) {
+            directives.push_str(&format!(",{c}=info"));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
 }
 
 /// Opens the application, creates the first administrator if there is none (printing the
@@ -70,7 +86,8 @@ pub async fn run(
         .context("the HTTP server failed")
 }
 
-/// Expiry every ten seconds; purging ended sessions and old login failures every five minutes.
+/// Expiry every ten seconds; purging ended sessions, old login failures and residents' data
+/// past its retention (`[residents]`) every five minutes.
 pub fn spawn_background(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -84,6 +101,17 @@ pub fn spawn_background(app: App) -> JoinHandle<()> {
                 && let Err(e) = purge(&app).await
             {
                 tracing::warn!(error = %e, "purging sessions failed; will retry");
+            }
+            if n.is_multiple_of(30) {
+                match crate::domain::residents::retention::purge(&app).await {
+                    Ok(p) if p.deliveries + p.pending > 0 => tracing::info!(
+                        deliveries = p.deliveries,
+                        unconfirmed_sign_ups = p.pending,
+                        "residents' data past its retention purged"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "purging residents' old data failed; will retry"),
+                }
             }
             n += 1;
         }

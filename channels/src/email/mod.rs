@@ -22,9 +22,9 @@ use lettre::transport::smtp::client::{Certificate, TlsParameters};
 
 pub use config::{DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, EmailConfig, Security};
 pub use error::EmailError;
-pub use render::{DELIVERY_HEADER, message};
+pub use render::{DELIVERY_HEADER, message, notice};
 
-use crate::{BoxFuture, Channel, Health, Message, Outcome, Recipient};
+use crate::{BoxFuture, Channel, Health, Message, Notice, Outcome, Recipient};
 use outcome::Verdict;
 
 /// The email channel: one SMTP relay, a pool of connections to it.
@@ -81,32 +81,25 @@ impl Email {
         )
     }
 
-    /// Sends a short plain-text notice to staff (a device went offline): no alert, no
-    /// unsubscribe link. The outcome says whether to try again, as for alerts.
-    pub async fn send_notice(&self, to: &str, subject: &str, text: &str) -> Outcome {
-        let to: Mailbox = match to.parse() {
-            Ok(m) => m,
-            Err(_) => return Outcome::Failed { error: "not an email address".into() },
-        };
-        let mut builder = lettre::Message::builder().from(self.from.clone()).to(to).subject(subject);
-        if let Some(r) = &self.reply_to {
-            builder = builder.reply_to(r.clone());
-        }
-        let email = match builder.header(lettre::message::header::ContentType::TEXT_PLAIN).body(text.to_owned()) {
-            Ok(e) => e,
-            Err(e) => return Outcome::Failed { error: format!("could not build the notice: {e}") },
-        };
-        match self.pool.send(email.envelope(), &email.formatted()).await {
-            Ok(response) => outcome::accepted(&response),
-            Err(e) => outcome::failed(&e, self.config.timeout).0,
-        }
-    }
-
     async fn deliver(&self, m: &Message) -> Outcome {
         let email = match self.render(m) {
             Ok(email) => email,
             Err(e) => return Outcome::Failed { error: e.to_string() },
         };
+        self.submit(email, m.delivery_id).await
+    }
+
+    async fn deliver_notice(&self, n: &Notice) -> Outcome {
+        let Recipient::Email { address, .. } = &n.recipient else {
+            return Outcome::Failed { error: "not an email recipient".into() };
+        };
+        match notice(address, &n.subject, &n.text, n.id, &self.from, self.reply_to.as_ref()) {
+            Ok(email) => self.submit(email, n.id).await,
+            Err(e) => Outcome::Failed { error: e.to_string() },
+        }
+    }
+
+    async fn submit(&self, email: lettre::Message, id: i64) -> Outcome {
         match self.pool.send(email.envelope(), &email.formatted()).await {
             Ok(response) => {
                 self.recent.record(Verdict::Accepted, None);
@@ -115,7 +108,7 @@ impl Email {
             Err(e) => {
                 let (outcome, verdict) = outcome::failed(&e, self.config.timeout);
                 if let Outcome::Retry { error, .. } | Outcome::Failed { error } = &outcome {
-                    tracing::debug!(delivery = m.delivery_id, %error, "email not accepted");
+                    tracing::debug!(delivery = id, %error, "email not accepted");
                     self.recent.record(verdict, (verdict == Verdict::Trouble).then_some(error.as_str()));
                 }
                 outcome
@@ -131,6 +124,10 @@ impl Channel for Email {
 
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome> {
         Box::pin(self.deliver(message))
+    }
+
+    fn send_notice<'a>(&'a self, notice: &'a Notice) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.deliver_notice(notice))
     }
 
     fn health(&self) -> Health {

@@ -59,6 +59,34 @@ pub fn message(
     builder.multipart(body).map_err(|e| EmailError::Build(e.to_string()))
 }
 
+/// A plain-text email that is not an alert (a sign-up's verification code), with the same
+/// sender, Message-ID scheme and auto-reply suppression as alerts. `id` names the notice.
+pub fn notice(
+    address: &str,
+    subject: &str,
+    text: &str,
+    id: i64,
+    from: &Mailbox,
+    reply_to: Option<&Mailbox>,
+) -> Result<lettre::Message, EmailError> {
+    let to: Mailbox = address.trim().parse().map_err(|_| EmailError::InvalidRecipient)?;
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut builder = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .header(MessageId::from(format!("<tocsin-notice-{id}@{}>", from.email.domain())))
+        .raw_header(header("Auto-Submitted", "auto-generated".into()))
+        .raw_header(header("X-Auto-Response-Suppress", "All".into()));
+    if let Some(r) = reply_to {
+        builder = builder.reply_to(r.clone());
+    }
+    builder
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(text.to_owned())
+        .map_err(|e| EmailError::Build(e.to_string()))
+}
+
 /// `[EXERCISE] Extreme danger: Flood on the Hron`, in the reader's language.
 fn subject(content: &Content<'_>) -> String {
     let Some(first) = content.first() else {

@@ -261,6 +261,28 @@ async fn headers_unsubscribe_in_one_click_and_name_the_delivery() {
 }
 
 #[tokio::test]
+async fn a_notice_arrives_as_plain_text_with_its_own_message_id() {
+    let Some(smtp) = Smtp::start(&[]) else { return };
+    let email = Email::new(smtp.config()).unwrap();
+    let recipient =
+        Recipient::Email { address: "jana@hronov.example".into(), languages: vec![], unsubscribe_url: None };
+    let text = "Mesto: your code is 123456. It confirms public warnings to this address.";
+    let notice = channels::Notice { id: 9, recipient, subject: "Mesto: confirmation code".into(), text: text.into() };
+    let outcome = email.send_notice(&notice).await;
+    assert!(matches!(outcome, Outcome::Sent { .. }), "{outcome:?}");
+    let received = smtp.received();
+    let m = &received[0];
+    assert_eq!(m["meta"]["rcpt_tos"][0], "jana@hronov.example");
+    assert_eq!(header(m, "subject"), "Mesto: confirmation code");
+    assert_eq!(header(m, "message-id"), "<tocsin-notice-9@town.example>");
+    assert_eq!(header(m, "auto-submitted"), "auto-generated");
+    assert_eq!(
+        (m["content_type"].as_str(), m["parts"][0]["text"].as_str().map(str::trim)),
+        (Some("text/plain"), Some(text))
+    );
+}
+
+#[tokio::test]
 async fn refusals_fail_and_temporary_errors_retry_without_the_address() {
     let Some(smtp) = Smtp::start(&[]) else { return };
     let email = Email::new(smtp.config()).unwrap();

@@ -186,6 +186,26 @@ async fn smpp_sends_gsm_text_with_extension_characters() {
     assert_eq!(sm["udh_hex"], Value::Null);
 }
 
+/// A verification code's notice to the test number.
+pub(super) fn notice(id: i64, text: &str) -> channels::Notice {
+    let recipient = Recipient::Sms { number: "+421900123456".into(), languages: vec!["sk".into()] };
+    channels::Notice { id, recipient, subject: String::new(), text: text.into() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smpp_sends_a_notice_as_its_text_alone() {
+    let Some(mut smsc) = Smsc::start().await else { return };
+    let (smpp, _events) = started(&smsc, smsc.config(1)).await;
+    let text = "Mesto: kod 123456 potvrdzuje varovania na toto cislo. Plati 15 min.";
+    let id = sent_id(smpp.send_notice(&notice(5, text)).await);
+    let sm = smsc.next("submit_sm").await;
+    assert_eq!(sm["message_id"], id.as_str());
+    assert_eq!((sm["destination_addr"].as_str(), sm["text"].as_str()), (Some("421900123456"), Some(text)));
+    assert_eq!((sm["data_coding"].as_u64(), sm["udh_hex"].clone()), (Some(0), Value::Null), "one GSM segment");
+    let not_sms = channels::Notice { recipient: Recipient::Memory { key: "x".into() }, ..notice(6, text) };
+    assert!(matches!(smpp.send_notice(&not_sms).await, Outcome::Failed { .. }));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smpp_sends_slovak_and_ukrainian_as_ucs2() {
     let Some(mut smsc) = Smsc::start().await else { return };

@@ -5,6 +5,7 @@ mod admin;
 mod agent;
 mod cap_convert;
 mod device;
+mod residents;
 mod validate;
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ enum Command {
     /// Manage sirens and displays.
     #[command(subcommand)]
     Device(device::DeviceCommand),
+    /// Residents' subscriptions: import a municipal list.
+    #[command(subcommand)]
+    Residents(residents::ResidentsCommand),
     /// Show the effective configuration (secrets redacted) and check it.
     Config,
     /// Validate CAP files and print their findings. Exits 1 if any file has an error.
@@ -94,6 +98,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit(c)) => admin::audit(settings, c).await,
         Some(Command::Area(c)) => admin::area(settings, c).await,
         Some(Command::Device(c)) => device::run(settings, c).await,
+        Some(Command::Residents(c)) => residents::run(settings, c).await,
         Some(Command::Config) => {
             println!("{}", toml::to_string_pretty(&settings)?);
             Ok(ExitCode::SUCCESS)

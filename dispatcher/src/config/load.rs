@@ -216,6 +216,10 @@ mod tests {
             ("TOCSIN_INGEST_PROFILE", "google", "ingest.profile"),
             ("TOCSIN_SECURITY_SESSION_IDLE_MINUTES", "ten", "security.session_idle_minutes"),
             ("TOCSIN_APPROVAL_CANCEL", "never", "approval.cancel"),
+            ("TOCSIN_RESIDENTS_PREFIX_DIGITS", "2", "residents.prefix_digits"),
+            ("TOCSIN_RESIDENTS_CODES_PER_HOUR", "0", "residents.codes_per_hour"),
+            ("TOCSIN_RESIDENTS_SMS_COUNTRIES", "+421", "residents.sms_countries"),
+            ("TOCSIN_RESIDENTS_DEFAULT_COUNTRY_CODE", "0421", "residents.default_country_code"),
         ] {
             let e = load(None, env(&[(var, value)])).unwrap_err().to_string();
             assert!(e.contains(key), "{var}={value}: {e}");

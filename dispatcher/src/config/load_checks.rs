@@ -52,6 +52,7 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     if !s.devices.notify_emails.is_empty() && !s.channels.email.enabled {
         return Err(invalid("devices.notify_emails", "needs [channels.email] enabled to send them"));
     }
+    check_residents(&s.residents)?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }
@@ -170,6 +171,39 @@ fn check_devices(d: &crate::config::Devices) -> Result<(), ConfigError> {
     }
     if d.test_grace_minutes > 24 * 60 {
         return Err(invalid("devices.test_grace_minutes", "must be at most 1440 (a day)"));
+    }
+    Ok(())
+}
+
+fn check_residents(r: &crate::config::Residents) -> Result<(), ConfigError> {
+    let positive = [
+        ("residents.code_minutes", r.code_minutes),
+        ("residents.code_tries", r.code_tries),
+        ("residents.signups_per_ip_per_hour", r.signups_per_ip_per_hour),
+        ("residents.codes_per_address_per_hour", r.codes_per_address_per_hour),
+        ("residents.codes_per_prefix_per_hour", r.codes_per_prefix_per_hour),
+        ("residents.codes_per_ip_per_hour", r.codes_per_ip_per_hour),
+        ("residents.codes_per_hour", r.codes_per_hour),
+        ("residents.delivery_retention_days", r.delivery_retention_days),
+        ("residents.pending_days", r.pending_days),
+    ];
+    if let Some((key, _)) = positive.iter().find(|(_, v)| *v == 0) {
+        return Err(invalid(key, "must be at least 1"));
+    }
+    if !(3..=10).contains(&r.prefix_digits) {
+        return Err(invalid("residents.prefix_digits", "must be from 3 to 10"));
+    }
+    let country = |key: &str, c: &str| {
+        if c.is_empty() || c.len() > 3 || !c.bytes().all(|b| b.is_ascii_digit()) || c.starts_with('0') {
+            return Err(invalid(key, format!("{c:?} is not a country calling code (1 to 3 digits, such as \"421\")")));
+        }
+        Ok(())
+    };
+    for c in &r.sms_countries {
+        country("residents.sms_countries", c)?;
+    }
+    if !r.default_country_code.is_empty() {
+        country("residents.default_country_code", &r.default_country_code)?;
     }
     Ok(())
 }

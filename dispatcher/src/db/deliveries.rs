@@ -229,12 +229,16 @@ pub struct Count {
     pub n: i64,
 }
 
-/// How an alert's deliveries stand, by channel and status.
+/// How an alert's deliveries stand, by channel and status: the rows, and those folded into
+/// anonymous counts (deleted residents, past the retention period).
 pub async fn summary(ex: &mut impl Executor, alert_id: i64) -> Result<Vec<Count>, sqlx::Error> {
     fetch_all!(
         ex,
         Count,
-        "SELECT channel, status, COUNT(*) AS n FROM deliveries WHERE alert_id = $1 GROUP BY channel, status ORDER BY channel, status",
+        "SELECT channel, status, CAST(SUM(n) AS BIGINT) AS n FROM (\
+         SELECT channel, status, COUNT(*) AS n FROM deliveries WHERE alert_id = $1 GROUP BY channel, status \
+         UNION ALL SELECT channel, status, n FROM delivery_counts WHERE alert_id = $1) AS c \
+         GROUP BY channel, status ORDER BY channel, status",
         alert_id
     )
 }

@@ -46,20 +46,15 @@ pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
     }
 }
 
-/// Emails the notice to each configured staff address, through the email channel's relay.
+/// Emails the notice to each configured staff address, through the running email channel.
 async fn email(app: &App, kind: &str, devices: &[(i64, String)]) {
     let to = &app.settings.devices.notify_emails;
     if to.is_empty() {
         return;
     }
-    let email = match crate::fanout::adapters::email_config(&app.settings.channels.email)
-        .and_then(|c| channels::email::Email::new(c).map_err(anyhow::Error::from))
-    {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not set up email for a device notice");
-            return;
-        }
+    let Some((email, _)) = app.channels.running().into_iter().find(|(c, _)| c.name() == "email") else {
+        tracing::warn!("no running email channel to send a device notice with");
+        return;
     };
     let gone = kind == "device.offline";
     let names: Vec<String> = devices.iter().map(|(id, name)| format!("{name} (device {id})")).collect();
@@ -81,8 +76,12 @@ async fn email(app: &App, kind: &str, devices: &[(i64, String)]) {
     );
     for (i, address) in to.iter().enumerate() {
         for attempt in 0..3u64 {
-            match email.send_notice(address, &subject, &text).await {
-                channels::Outcome::Sent { .. } => break,
+            let recipient =
+                channels::Recipient::Email { address: address.clone(), languages: Vec::new(), unsubscribe_url: None };
+            let notice =
+                channels::Notice { id: crate::db::now_ms(), recipient, subject: subject.clone(), text: text.clone() };
+            match email.send_notice(&notice).await {
+                channels::Outcome::Sent { .. } | channels::Outcome::Delivered { .. } => break,
                 channels::Outcome::Retry { .. } if attempt < 2 => {
                     tracing::info!(recipient = i, attempt, "a device notice email was not accepted; trying again");
                     tokio::time::sleep(Duration::from_secs(1 + attempt * 2)).await;

@@ -54,6 +54,17 @@ pub enum Error {
         /// Seconds until another attempt is allowed.
         retry_after_s: u64,
     },
+    /// Over a rate limit (sign-ups, verification codes): nothing was done.
+    #[error("{what}; try again in {retry_after_s} seconds")]
+    TooMany {
+        /// What was too much.
+        what: String,
+        /// Seconds until the limit frees up.
+        retry_after_s: u64,
+    },
+    /// A verification code expired, or was voided by too many wrong tries.
+    #[error("{0}")]
+    CodeVoid(String),
     /// A password must be changed before anything else.
     #[error("change your password first (POST /api/v1/session/password)")]
     PasswordChangeRequired,

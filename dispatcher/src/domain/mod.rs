@@ -16,6 +16,7 @@ pub mod error;
 pub mod feed;
 pub mod password;
 pub mod push;
+pub mod residents;
 pub mod roles;
 pub mod sessions;
 pub mod siren_tests;

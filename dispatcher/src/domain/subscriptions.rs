@@ -120,6 +120,11 @@ pub fn normalise_address(channel: &str, address: &str) -> Result<String> {
         "push" => Ok(PushAddress::parse(address)?.to_json()),
         "sms" => {
             let digits: String = address.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+            // The international call prefix 00 is how many people write a country code.
+            let digits = match digits.strip_prefix("00") {
+                Some(rest) => format!("+{rest}"),
+                None => digits,
+            };
             let ok = digits.starts_with('+')
                 && (8..=16).contains(&digits.len())
                 && digits[1..].chars().all(|c| c.is_ascii_digit())

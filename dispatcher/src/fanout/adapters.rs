@@ -144,7 +144,7 @@ fn sms(app: &App, s: &SmsSettings) -> anyhow::Result<Runtime> {
     Ok(Runtime { channel: Arc::new(smpp), settings: s.limits() })
 }
 
-pub(crate) fn email_config(e: &EmailSettings) -> anyhow::Result<EmailConfig> {
+fn email_config(e: &EmailSettings) -> anyhow::Result<EmailConfig> {
     let root_certificate_pem = if e.ca_file.is_empty() {
         None
     } else {

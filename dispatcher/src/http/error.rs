@@ -52,6 +52,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("API-016", 409, "the approved version is not the current one"),
     ("API-017", 405, "method not allowed"),
     ("API-018", 409, "confirmation required"),
+    ("API-019", 422, "verification code expired or void"),
     ("API-500", 500, "internal error"),
 ];
 
@@ -181,6 +182,10 @@ impl From<Error> for ApiError {
             Error::RateLimited { retry_after_s } => {
                 ApiError::new("API-010", e.to_string()).with_retry_after(retry_after_s)
             }
+            Error::TooMany { retry_after_s, .. } => {
+                ApiError::new("API-010", e.to_string()).with_retry_after(retry_after_s)
+            }
+            Error::CodeVoid(m) => ApiError::new("API-019", m).with_field("/code"),
             Error::PasswordChangeRequired => ApiError::new("API-015", e.to_string()),
             Error::Db(err) => {
                 tracing::error!(error = %err, "database error");

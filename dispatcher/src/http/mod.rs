@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod residents;
 pub mod routes;
 pub mod session;
 pub mod siren_tests;

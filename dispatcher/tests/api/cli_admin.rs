@@ -4,8 +4,8 @@ use std::process::{Command, Output};
 
 use crate::support::{Backend, fresh_database};
 
-struct Cli {
-    url: String,
+pub struct Cli {
+    pub url: String,
     key: String,
     pg: Option<(String, String)>,
     _dir: tempfile::TempDir,
@@ -20,13 +20,13 @@ impl Drop for Cli {
 }
 
 impl Cli {
-    async fn new(backend: Backend) -> Option<Cli> {
+    pub async fn new(backend: Backend) -> Option<Cli> {
         let dir = tempfile::tempdir().unwrap();
         let (url, pg) = fresh_database(backend, dir.path()).await?;
         Some(Cli { url, key: dispatcher::domain::crypto::SecretKey::generate_base64(), pg, _dir: dir })
     }
 
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tocsin"));
         cmd.args(args)
             .env("TOCSIN_DATABASE_URL", &self.url)
@@ -49,7 +49,7 @@ impl Cli {
     }
 }
 
-fn out(o: &Output) -> String {
+pub fn out(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 

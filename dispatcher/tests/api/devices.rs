@@ -272,7 +272,7 @@ on_both!(alerts_reach_device_groups_and_name_signals, |t: TestApp| async move {
 /// (through the email channel's relay, aiosmtpd here), and so is its return.
 #[tokio::test]
 async fn offline_and_online_devices_are_emailed_to_staff() {
-    use crate::residents::{free_port, peers, python, wait_for_port};
+    use crate::peers::{free_port, peers, python, wait_for_port};
     let Some(dir) = peers() else { return };
     let smtp_port = free_port();
     let maildir = tempfile::tempdir().unwrap();

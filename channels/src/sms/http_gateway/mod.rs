@@ -6,7 +6,7 @@ mod template;
 use std::time::Duration;
 
 use super::{SmsError, SmsOptions, compose, e164_digits, plan};
-use crate::{BoxFuture, Channel, Event, Message, Outcome, Recipient, outcome_for_status, retry_after};
+use crate::{BoxFuture, Channel, Event, Message, Notice, Outcome, Recipient, outcome_for_status, retry_after};
 use template::{Escape, render};
 
 /// How to call the gateway and read its answers.
@@ -167,15 +167,29 @@ impl HttpGateway {
         if e164_digits(number).is_none() {
             return Outcome::Failed { error: "the recipient's number is not in E.164 form".into() };
         }
-        let plan = plan(&compose(&m.alert, languages, &self.config.sms), &self.config.sms);
+        self.submit_text(number, &compose(&m.alert, languages, &self.config.sms), m.delivery_id).await
+    }
+
+    async fn send_notice_sms(&self, n: &Notice) -> Outcome {
+        let Recipient::Sms { number, .. } = &n.recipient else {
+            return Outcome::Failed { error: "not an SMS recipient".into() };
+        };
+        if e164_digits(number).is_none() {
+            return Outcome::Failed { error: "the recipient's number is not in E.164 form".into() };
+        }
+        self.submit_text(number, &n.text, n.id).await
+    }
+
+    async fn submit_text(&self, number: &str, text: &str, id: i64) -> Outcome {
+        let plan = plan(text, &self.config.sms);
         let encoding = match plan.encoding {
             super::Encoding::Gsm7 => "gsm7",
             super::Encoding::Ucs2 => "ucs2",
         };
-        let id = m.delivery_id.to_string();
+        let id = id.to_string();
         let segments = plan.segments.to_string();
         let values = [
-            ("to", number.as_str()),
+            ("to", number),
             ("from", self.config.from.as_str()),
             ("text", plan.text.as_str()),
             ("id", id.as_str()),
@@ -246,5 +260,9 @@ impl Channel for HttpGateway {
 
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome> {
         Box::pin(self.send_sms(message))
+    }
+
+    fn send_notice<'a>(&'a self, notice: &'a Notice) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send_notice_sms(notice))
     }
 }

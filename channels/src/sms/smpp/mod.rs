@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::{SmsError, SmsOptions, compose, e164_digits, plan, segment};
-use crate::{BoxFuture, Channel, EventSender, Health, Message, Outcome, Recipient};
+use crate::{BoxFuture, Channel, EventSender, Health, Message, Notice, Outcome, Recipient};
 use bind::Bind;
 
 pub use deliver::{ReceiptText, parse_receipt_text};
@@ -178,9 +178,23 @@ impl Smpp {
             return Outcome::Failed { error: "the recipient's number is not in E.164 form".into() };
         };
         let text = compose(&m.alert, languages, &self.config.sms);
-        let plan = plan(&text, &self.config.sms);
+        self.submit_text(destination, &text, m.delivery_id).await
+    }
+
+    async fn send_notice_sms(&self, n: &Notice) -> Outcome {
+        let Recipient::Sms { number, .. } = &n.recipient else {
+            return Outcome::Failed { error: "not an SMS recipient".into() };
+        };
+        let Some(destination) = e164_digits(number) else {
+            return Outcome::Failed { error: "the recipient's number is not in E.164 form".into() };
+        };
+        self.submit_text(destination, &n.text, n.id).await
+    }
+
+    async fn submit_text(&self, destination: &str, text: &str, id: i64) -> Outcome {
+        let plan = plan(text, &self.config.sms);
         // The same delivery keeps the same reference, so a repeat after a crash reassembles alike.
-        let reference = (m.delivery_id & 0xFF) as u8;
+        let reference = (id & 0xFF) as u8;
         let parts = segment::short_messages(&plan.text, plan.encoding, reference);
         let Some(bind) = self.pick() else {
             return Outcome::Retry { not_before: Some(Duration::from_secs(2)), error: "no SMPP bind is up".into() };
@@ -208,6 +222,10 @@ impl Channel for Smpp {
 
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Outcome> {
         Box::pin(self.send_sms(message))
+    }
+
+    fn send_notice<'a>(&'a self, notice: &'a Notice) -> BoxFuture<'a, Outcome> {
+        Box::pin(self.send_notice_sms(notice))
     }
 
     fn health(&self) -> Health {

@@ -92,6 +92,17 @@ async fn gateway_sends_forms_with_escaped_text() {
 }
 
 #[tokio::test]
+async fn gateway_sends_a_notice_as_its_text_alone() {
+    let Some(gw) = Gateway::start() else { return };
+    let template = r#"{"to":"{to}","text":"{text}","ref":"{id}","coding":"{encoding}","parts":{segments}}"#;
+    let channel = HttpGateway::new(gw.config("application/json", template)).unwrap();
+    let text = "Mesto: code 123456 confirms warnings to this number. Valid 15 min.";
+    assert_eq!(sent_id(channel.send_notice(&super::notice(77, text)).await), "gw-1");
+    let r = &gw.requests().await[0];
+    assert_eq!(r["parsed"], json!({"to": "+421900123456", "text": text, "ref": "77", "coding": "gsm7", "parts": 1}));
+}
+
+#[tokio::test]
 async fn gateway_answers_map_to_outcomes() {
     let Some(gw) = Gateway::start() else { return };
     let channel = HttpGateway::new(gw.config("application/json", r#"{"to":"{to}","text":"{text}"}"#)).unwrap();
