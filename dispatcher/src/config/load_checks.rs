@@ -49,6 +49,7 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     }
     check_channels(s)?;
     check_devices(&s.devices)?;
+    s.pwa.check()?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }

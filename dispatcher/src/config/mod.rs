@@ -6,6 +6,7 @@ mod channels;
 mod devices;
 mod load;
 mod load_checks;
+mod pwa;
 mod secret;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ pub use channels::{
 };
 pub use devices::{Devices, Signal};
 pub use load::{ConfigError, load};
+pub use pwa::Pwa;
 pub use secret::Secret;
 
 use crate::domain::roles::Role;
@@ -43,6 +45,8 @@ pub struct Settings {
     pub channels: Channels,
     /// Sirens and displays.
     pub devices: Devices,
+    /// The residents' app.
+    pub pwa: Pwa,
     /// Logging.
     pub log: Log,
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod agent;
 mod authz;
+mod browser;
 mod cap;
 mod cli_admin;
 mod cli_cap;
@@ -18,6 +19,7 @@ mod engine;
 mod input;
 mod lifecycle;
 mod outbox;
+mod pwa;
 mod receipts;
 mod residents;
 mod security;
