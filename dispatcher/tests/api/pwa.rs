@@ -167,6 +167,7 @@ async fn the_app_installs_lists_alerts_by_severity_in_the_chosen_language_and_wo
     );
     assert_eq!(p.browser.text("#app-name").await, phone::NAME);
     p.shot("list-sk").await;
+    p.check_contrast("the list").await;
     p.language("en").await;
     let first = p.browser.execute(rows, json!([])).await;
     assert_eq!(first[0], json!(["Extreme danger", "Danube flood", ""]), "the English info of the alert");
@@ -176,8 +177,36 @@ async fn the_app_installs_lists_alerts_by_severity_in_the_chosen_language_and_wo
     p.browser.click(&format!("a[data-id='{flood}']")).await;
     alert_view(&p, flood).await;
     p.shot("alert-en").await;
+    p.check_contrast("the alert view").await;
 
     offline(&p, flood).await;
+}
+
+#[tokio::test]
+async fn a_configured_tile_server_draws_tiles_under_the_outline_with_its_attribution() {
+    let tiles = phone::Tiles::start().await;
+    let template = format!("{}/tiles/{{z}}/{{x}}/{{y}}.png", tiles.url);
+    let Some(p) = phone::start_with(|s| {
+        s.pwa.tile_url = template;
+        s.pwa.tile_attribution = "© Test tiles".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let flood = p.issue(bilingual("Actual")).await;
+    p.open(&format!("/alerts/{flood}")).await;
+    let b = &p.browser;
+    let map = "const f = document.querySelector('figure.map'); return f && [f.dataset.tiles, \
+               f.querySelectorAll('image').length > 0, f.querySelector('figcaption').textContent];";
+    assert_eq!(b.execute(map, json!([])).await, json!(["yes", true, "© Test tiles"]));
+    let loaded = format!(
+        "return performance.getEntriesByType('resource').filter(e => e.name.startsWith({:?})).length;",
+        tiles.url
+    );
+    b.wait_for("tiles loaded past the page's image policy", &loaded, Duration::from_secs(10)).await;
+    assert!(tiles.served.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    p.shot("alert-tiles-en").await;
 }
 
 /// What the first load cost, as the browser counted it (before the worker kept anything), and

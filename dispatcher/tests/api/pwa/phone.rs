@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use dispatcher::config::Settings;
 use dispatcher::domain::roles::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -31,8 +32,9 @@ const AREAS: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"name":"Petržalka"},"geometry":{"type":"Polygon","coordinates":[[[17.1,48.1],[17.2,48.1],[17.2,48.15],[17.1,48.15],[17.1,48.1]]]}}]}"#;
 
 /// A server without the fan-out engine (nothing is sent here), offering push, SMS and email.
-pub async fn server() -> Option<(TestApp, Session, Session)> {
+pub async fn server(adjust: impl FnOnce(&mut Settings)) -> Option<(TestApp, Session, Session)> {
     let app = spawn_quiet(Backend::Sqlite, |s| {
+        adjust(s);
         s.pwa.name = NAME.into();
         s.channels.sms.enabled = true;
         s.channels.sms.provider = "http".into();
@@ -56,9 +58,14 @@ pub async fn server() -> Option<(TestApp, Session, Session)> {
     Some((app, author, approver))
 }
 
-/// Starts a server and a browser emulating a 412x915 phone; `None` when Chromium is absent.
+/// Starts a server and a browser with a 412x915 viewport; `None` when Chromium is absent.
 pub async fn start() -> Option<Phone> {
-    let (app, author, approver) = server().await?;
+    start_with(|_| {}).await
+}
+
+/// As [`start`], with adjusted settings.
+pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Option<Phone> {
+    let (app, author, approver) = server(adjust).await?;
     let browser = Browser::start().await?;
     let proxy = Proxy::start(&app.base).await;
     browser.viewport(412, 915).await;
@@ -121,6 +128,62 @@ impl Phone {
     pub async fn shot(&self, name: &str) {
         self.browser.execute("return new Promise(r => requestAnimationFrame(() => r(true)));", json!([])).await;
         self.browser.screenshot(&shots().join(format!("{name}-412x915.png"))).await;
+    }
+}
+
+/// The WCAG 2.2 contrast check (1.4.3): every visible element with text of its own whose colour
+/// against its first opaque background is below 4.5:1, or 3:1 for large text. Gives a list of
+/// `[id or tag, text, ratio]`.
+const LOW_CONTRAST: &str = r#"
+const lum = (c) => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => { v = v / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const opaque = (c) => { const m = c.match(/[\d.]+/g); return m && (m.length < 4 || parseFloat(m[3]) === 1); };
+const back = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+  if (opaque(c)) return c; } return 'rgb(255, 255, 255)'; };
+const bad = [];
+for (const e of document.querySelectorAll('body *')) {
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !e.getClientRects().length || e.closest('[hidden]')) continue;
+  const s = getComputedStyle(e); if (s.visibility !== 'visible') continue;
+  const [a, b] = [lum(s.color), lum(back(e))]; const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const size = parseFloat(s.fontSize); const large = size >= 24 || (size >= 18.66 && parseInt(s.fontWeight, 10) >= 700);
+  if (ratio < (large ? 3 : 4.5)) bad.push([e.id || e.tagName, e.textContent.trim().slice(0, 30), ratio.toFixed(2)]);
+}
+return bad;"#;
+
+impl Phone {
+    /// Fails when any visible text has too little contrast.
+    pub async fn check_contrast(&self, view: &str) {
+        let bad = self.browser.execute(LOW_CONTRAST, json!([])).await;
+        assert_eq!(bad, json!([]), "text below WCAG AA contrast in {view}");
+    }
+}
+
+/// A tile server on loopback that answers every request with the app's 192-pixel icon, and
+/// counts the requests.
+pub struct Tiles {
+    pub url: String,
+    pub served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Tiles {
+    pub async fn start() -> Tiles {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let served = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = served.clone();
+        let png = mobile_client::asset("icon-192.png").unwrap().body;
+        let tile = move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            async move { ([("content-type", "image/png")], png) }
+        };
+        let router = axum::Router::new().fallback(tile);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Tiles { url, served, _task: task }
     }
 }
 

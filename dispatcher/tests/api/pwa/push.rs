@@ -54,15 +54,44 @@ async fn deliver(p: &Phone, origin: &str, registration: &mut Option<String>, dat
     panic!("no service worker registration took the push: {refused:?}");
 }
 
-/// Waits until the shown notifications are `n` and the newest has `title`; gives them all.
-async fn notifications(p: &Phone, n: usize, title: &str) -> Value {
-    let script = format!(
-        "return navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => {{ \
-           const all = ns.map(x => ({{ title: x.title, body: x.body, tag: x.tag, lang: x.lang, \
-             requireInteraction: x.requireInteraction, renotify: x.renotify, data: x.data }})); \
-           return all.length === {n} && all.some(x => x.title === {title:?}) ? all : null; }});"
-    );
-    p.browser.wait_for(&format!("{n} notification(s), one titled {title:?}"), &script, Duration::from_secs(10)).await
+/// The notifications shown, as plain values.
+async fn shown(p: &Phone) -> Value {
+    let script = "return navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => \
+                  ns.map(x => ({ title: x.title, body: x.body, tag: x.tag, lang: x.lang, \
+                  requireInteraction: x.requireInteraction, renotify: x.renotify, data: x.data })));";
+    p.browser.execute(script, json!([])).await
+}
+
+/// Delivers a push and waits until the shown notifications are `n` and one has `title`; gives
+/// them all. While this test was written, a delivered push now and then showed nothing (three
+/// times in about seventy pushes, with no error anywhere); whether DevTools' delivery or
+/// headless Chromium loses it is not established. So a push that shows nothing within three
+/// seconds is delivered again, at most twice, and the test says so in its output; each push
+/// carries a `tag`, so a repeat replaces rather than adds.
+async fn push(
+    p: &Phone,
+    origin: &str,
+    registration: &mut Option<String>,
+    data: &Value,
+    n: usize,
+    title: &str,
+) -> Value {
+    let mut now = Value::Null;
+    for attempt in 0..3 {
+        if attempt > 0 {
+            println!("push to {title:?} not shown after 3 s; delivering it again");
+        }
+        deliver(p, origin, registration, data).await;
+        for _ in 0..30 {
+            now = shown(p).await;
+            let all = now.as_array().cloned().unwrap_or_default();
+            if all.len() == n && all.iter().any(|x| x["title"] == title) {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    panic!("waited for {n} notification(s), one titled {title:?}; shown: {now}");
 }
 
 #[tokio::test]
@@ -77,8 +106,7 @@ async fn the_worker_shows_a_push_in_the_readers_language_an_update_replaces_it_a
     let mut registration = None;
 
     let first = payload(alert, "sk-SK", "Alert", "exercise", "CVIČENIE: Povodeň na Dunaji", "Extrémne nebezpečenstvo");
-    deliver(&p, &origin, &mut registration, &first).await;
-    let shown = notifications(&p, 1, "CVIČENIE: Povodeň na Dunaji").await;
+    let shown = push(&p, &origin, &mut registration, &first, 1, "CVIČENIE: Povodeň na Dunaji").await;
     let n = &shown[0];
     assert_eq!(
         n["body"],
@@ -92,8 +120,7 @@ async fn the_worker_shows_a_push_in_the_readers_language_an_update_replaces_it_a
     // An exercise whose headline lacks the marker still says EXERCISE, in the reader's language.
     let mut unmarked = payload(alert, "uk", "Alert", "exercise", "Повінь на Дунаї", "Надзвичайна небезпека");
     unmarked["tag"] = json!("another-thread");
-    deliver(&p, &origin, &mut registration, &unmarked).await;
-    notifications(&p, 2, "НАВЧАННЯ: Повінь на Дунаї").await;
+    push(&p, &origin, &mut registration, &unmarked, 2, "НАВЧАННЯ: Повінь на Дунаї").await;
 
     let update = payload(
         alert,
@@ -103,8 +130,8 @@ async fn the_worker_shows_a_push_in_the_readers_language_an_update_replaces_it_a
         "CVIČENIE · AKTUALIZÁCIA: Povodeň na Dunaji",
         "Extrémne nebezpečenstvo",
     );
-    deliver(&p, &origin, &mut registration, &update).await;
-    let shown = notifications(&p, 2, "CVIČENIE · AKTUALIZÁCIA: Povodeň na Dunaji").await;
+    let title = "CVIČENIE · AKTUALIZÁCIA: Povodeň na Dunaji";
+    let shown = push(&p, &origin, &mut registration, &update, 2, title).await;
     assert!(
         !shown.as_array().unwrap().iter().any(|n| n["title"] == "CVIČENIE: Povodeň na Dunaji"),
         "replaced: {shown}"
@@ -113,15 +140,13 @@ async fn the_worker_shows_a_push_in_the_readers_language_an_update_replaces_it_a
     assert_eq!(upd["renotify"], true, "an update alerts again");
 
     let cancel = payload(alert, "en-GB", "Cancel", "exercise", "EXERCISE · CANCELLED: Danube flood", "Extreme danger");
-    deliver(&p, &origin, &mut registration, &cancel).await;
-    let shown = notifications(&p, 2, "EXERCISE · CANCELLED: Danube flood").await;
+    let shown = push(&p, &origin, &mut registration, &cancel, 2, "EXERCISE · CANCELLED: Danube flood").await;
     let c = shown.as_array().unwrap().iter().find(|n| n["tag"] == cancel["tag"]).unwrap();
     assert!(c["body"].as_str().unwrap().starts_with("The danger is over."), "{c}");
     assert_eq!(c["requireInteraction"], false);
 
     // Something that is not our JSON still shows a notification (the browser requires one).
-    deliver(&p, &origin, &mut registration, &json!("not a payload")).await;
-    notifications(&p, 3, "Public warning").await;
+    push(&p, &origin, &mut registration, &json!("not a payload"), 3, "Public warning").await;
 
     // The tap: the handler's own function gives the alert's page, which opens the alert.
     let tap = "return tocsinNotice.urlToOpen(arguments[0], location.origin);";
