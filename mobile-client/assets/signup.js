@@ -9,6 +9,7 @@ import { store } from './store.js';
 import { getPlaces, setPlaces, MAX_PLACES } from './places.js';
 
 const ALERT_LANGUAGES = ['sk', 'pl', 'en', 'uk', 'cs', 'hu', 'de'];
+const MAX_LANGUAGES = 5;
 const PHONE = /^\+[1-9][0-9]{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
@@ -42,7 +43,7 @@ function renderLanguages() {
   list.replaceChildren(...languages.map(item));
   const rest = ALERT_LANGUAGES.filter((l) => !languages.includes(l));
   byId('language-add').replaceChildren(...rest.map((l) => el('option', { value: l, lang: l, text: languageName(l) })));
-  byId('add-language').disabled = rest.length === 0;
+  byId('add-language').disabled = rest.length === 0 || languages.length >= MAX_LANGUAGES;
 }
 
 function chosen() {
@@ -109,7 +110,9 @@ function validate() {
   if (c === 'email' && !EMAIL.test(address())) fail('address-error', 'badEmail', byId('address'));
   const n = getPlaces().length;
   if (n < 1 || n > MAX_PLACES) fail('places-error', 'needPlace', byId('add-location'), { max: MAX_PLACES });
-  if (!languages.length) fail('languages-error', 'needLanguage', byId('language-add'));
+  if (!languages.length || languages.length > MAX_LANGUAGES) {
+    fail('languages-error', 'needLanguage', byId('language-add'), { max: MAX_LANGUAGES });
+  }
   if (first) first.focus();
   return !first;
 }
@@ -145,8 +148,10 @@ function showProblem(p, whereId) {
   const fields = { '/address': 'address-error', '/places': 'places-error', '/languages': 'languages-error', '/code': 'verify-error' };
   const named = [p.field, ...p.errors.map((e) => e.field)].filter(Boolean);
   let shown = false;
+  // A push subscription's fields are not on the form: its problems go under the form.
+  const onForm = (f) => !(f.startsWith('/address') && channel() === 'push' && whereId === 'signup-error');
   for (const e of [{ field: p.field, detail: p.message }, ...p.errors]) {
-    const key = Object.keys(fields).find((f) => e.field && e.field.startsWith(f));
+    const key = Object.keys(fields).find((f) => e.field && e.field.startsWith(f) && onForm(e.field));
     if (key) {
       setError(fields[key], e.detail || e.message || p.message, key === '/address' ? byId('address') : null);
       shown = true;
