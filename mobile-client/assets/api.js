@@ -6,7 +6,11 @@
  * the seconds to wait after a 429. */
 export class Problem extends Error {
   constructor(status, body, retryAfter) {
-    super((body && (body.detail || body.title)) || 'HTTP ' + status);
+    const field = body && body.field;
+    const text = (body && (body.detail || body.title)) || 'HTTP ' + status;
+    // The detail may start with the field's pointer ("/code: wrong code"): the page shows the
+    // words next to the field itself.
+    super(field && text.startsWith(field + ': ') ? text.slice(field.length + 2) : text);
     this.status = status;
     this.code = body && body.code;
     this.field = body && body.field;

@@ -12,7 +12,7 @@ use crate::browser::proxy::Proxy;
 use crate::browser::webdriver::Browser;
 pub use crate::display::kiosk::bilingual;
 use crate::lifecycle::approve_and_issue;
-use crate::support::{Auth, Backend, Body, Session, TestApp, spawn_quiet};
+use crate::support::{Auth, Backend, Body, Receiver, Session, TestApp, spawn_with};
 
 /// The app's title in these tests.
 pub const NAME: &str = "Varovania Bratislava";
@@ -24,6 +24,8 @@ pub struct Phone {
     pub approver: Session,
     pub proxy: Proxy,
     pub browser: Browser,
+    /// The SMS gateway: what the server sent by SMS.
+    pub sms: Receiver,
 }
 
 /// Two districts over the test polygon (which spans 48.1–48.2 N, 17.0–17.2 E).
@@ -31,13 +33,15 @@ const AREAS: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"name":"Staré Mesto"},"geometry":{"type":"Polygon","coordinates":[[[17.0,48.1],[17.1,48.1],[17.1,48.2],[17.0,48.2],[17.0,48.1]]]}},
  {"type":"Feature","properties":{"name":"Petržalka"},"geometry":{"type":"Polygon","coordinates":[[[17.1,48.1],[17.2,48.1],[17.2,48.15],[17.1,48.15],[17.1,48.1]]]}}]}"#;
 
-/// A server without the fan-out engine (nothing is sent here), offering push, SMS and email.
-pub async fn server(adjust: impl FnOnce(&mut Settings)) -> Option<(TestApp, Session, Session)> {
-    let app = spawn_quiet(Backend::Sqlite, |s| {
+/// A server with the fan-out engine, offering push, SMS (through an HTTP gateway on loopback,
+/// `gateway`, where verification codes arrive) and email.
+pub async fn server(gateway: &Receiver, adjust: impl FnOnce(&mut Settings)) -> Option<(TestApp, Session, Session)> {
+    let app = spawn_with(Backend::Sqlite, |s| {
         adjust(s);
         s.pwa.name = NAME.into();
         s.channels.sms.enabled = true;
         s.channels.sms.provider = "http".into();
+        s.channels.sms.http.url = format!("{}/sms", gateway.url);
         s.channels.email.enabled = true;
         s.channels.email.host = "127.0.0.1".into();
         s.channels.email.from = "warnings@tocsin.example".into();
@@ -65,11 +69,12 @@ pub async fn start() -> Option<Phone> {
 
 /// As [`start`], with adjusted settings.
 pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> Option<Phone> {
-    let (app, author, approver) = server(adjust).await?;
+    let sms = Receiver::start().await;
+    let (app, author, approver) = server(&sms, adjust).await?;
     let browser = Browser::start().await?;
     let proxy = Proxy::start(&app.base).await;
     browser.viewport(412, 915).await;
-    Some(Phone { app, author, approver, proxy, browser })
+    Some(Phone { app, author, approver, proxy, browser, sms })
 }
 
 /// Issues an alert and gives its id. Nobody is subscribed, and the test alerts reach past the
