@@ -106,10 +106,14 @@ self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const target = self.tocsinNotice.urlToOpen(event.notification.data, self.location.origin);
   event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
-      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
-      if (open) return open.navigate(target).then((w) => (w || open).focus());
-      return self.clients.openWindow(target);
-    }),
+    self.clients
+      .matchAll({ type: 'window' })
+      .then((windows) => {
+        // A window of the app that this worker controls can be navigated; else a new one opens.
+        const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+        if (open) return open.navigate(target).then((w) => (w || open).focus());
+        return self.clients.openWindow(target);
+      })
+      .catch(() => self.clients.openWindow(target)),
   );
 });
