@@ -74,10 +74,12 @@ async function route(focus) {
     refresh = setInterval(() => document.visibilityState === 'visible' && showList(), REFRESH_MS);
     if (focus) byId('main').focus();
   }
+  if (document.body.dataset.ready !== 'yes') performance.mark('tocsin-ready');
   document.body.dataset.ready = 'yes';
 }
 
 async function switchLanguage(lang) {
+  document.body.dataset.ready = 'no';
   await useLanguage(lang);
   store.setLang(lang);
   if (config.name) document.title = config.name;

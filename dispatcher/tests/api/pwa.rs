@@ -149,7 +149,9 @@ async fn the_app_installs_lists_alerts_by_severity_in_the_chosen_language_and_wo
     p.issue(minor).await;
     let flood = p.issue(bilingual("Actual")).await;
 
+    slow_network(&p, true).await;
     p.open("/").await;
+    slow_network(&p, false).await;
     transfer_size(&p).await;
     p.wait_worker().await;
     installable(&p).await;
@@ -209,6 +211,16 @@ async fn a_configured_tile_server_draws_tiles_under_the_outline_with_its_attribu
     p.shot("alert-tiles-en").await;
 }
 
+/// A slow mobile network (400 ms round trip, 400 kbit/s each way, as DevTools' "Slow 3G"), or
+/// none.
+async fn slow_network(p: &Phone, slow: bool) {
+    let (latency, throughput) = if slow { (400, 50_000) } else { (0, -1) };
+    let conditions = json!({ "offline": false, "latency": latency, "downloadThroughput": throughput,
+                             "uploadThroughput": throughput });
+    p.browser.cdp("Network.enable", json!({})).await;
+    p.browser.cdp("Network.emulateNetworkConditions", conditions).await;
+}
+
 /// What the first load cost, as the browser counted it (before the worker kept anything), and
 /// what gzip would make of the same files (the browser's own CompressionStream; Tocsin serves
 /// them uncompressed, a reverse proxy in front may compress).
@@ -229,6 +241,10 @@ async fn transfer_size(p: &Phone) {
     for e in entries {
         println!("  {:>6} {:>6} {}", e[1], e[3], e[0].as_str().unwrap_or(""));
     }
+    let ready = "return Math.round(performance.getEntriesByName('tocsin-ready')[0].startTime);";
+    let ready = p.browser.execute(ready, json!([])).await.as_i64().unwrap_or(0);
+    println!("on a slow network (400 ms round trip, 400 kbit/s): the list was shown after {ready} ms");
+    assert!(ready > 0 && ready < 20_000, "{ready} ms");
     assert!(total > 10_000 && total < 80_000, "first load {total} bytes");
     assert!(gzip < 60_000, "first load {gzip} bytes gzipped");
 }
