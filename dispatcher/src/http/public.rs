@@ -40,7 +40,7 @@ async fn alerts(State(app): State<App>, headers: HeaderMap) -> ApiResult<Respons
 
 async fn alert(State(app): State<App>, Id(id): Id, headers: HeaderMap) -> ApiResult<Response> {
     let mut db = app.db.read().await.map_err(Error::from)?;
-    let one = public::one(&mut db, id, now_ms(), app.settings.feed.include_exercises).await?;
+    let one = public::one(&mut db, id, now_ms()).await?;
     Ok(etag::json(&headers, &one)?)
 }
 

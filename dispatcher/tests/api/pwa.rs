@@ -141,6 +141,21 @@ async fn public_api(app: crate::support::TestApp) {
 }
 
 #[tokio::test]
+async fn without_exercises_in_the_feed_an_exercise_is_unlisted_but_opens_by_its_address() {
+    use dispatcher::domain::roles::Role;
+    let Some(app) = crate::support::spawn_quiet(Backend::Sqlite, |s| s.feed.include_exercises = false).await else {
+        return;
+    };
+    let author = app.user("ana", &[Role::Author]).await;
+    let approver = app.user("boris", &[Role::Approver]).await;
+    let drill = phone::issue(&app, &author, &approver, bilingual("Exercise")).await;
+    assert_eq!(app.get("/api/v1/public/alerts", Auth::None).await.json(), json!([]));
+    let one = app.get(&format!("/api/v1/public/alerts/{drill}"), Auth::None).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    assert_eq!(one.json()["status"], "Exercise");
+}
+
+#[tokio::test]
 async fn the_app_installs_lists_alerts_by_severity_in_the_chosen_language_and_works_offline() {
     let Some(p) = phone::start().await else { return };
     let mut minor = crate::support::content("Exercise");
