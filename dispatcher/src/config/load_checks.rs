@@ -53,6 +53,7 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
         return Err(invalid("devices.notify_emails", "needs [channels.email] enabled to send them"));
     }
     check_residents(&s.residents)?;
+    s.pwa.check()?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }

@@ -6,6 +6,7 @@ mod channels;
 mod devices;
 mod load;
 mod load_checks;
+mod pwa;
 mod residents;
 mod secret;
 
@@ -16,6 +17,7 @@ pub use channels::{
 };
 pub use devices::{Devices, Signal};
 pub use load::{ConfigError, load};
+pub use pwa::Pwa;
 pub use residents::Residents;
 pub use secret::Secret;
 
@@ -47,6 +49,8 @@ pub struct Settings {
     pub devices: Devices,
     /// Residents' sign-ups, their rate limits, and how long their deliveries are kept.
     pub residents: Residents,
+    /// The residents' app.
+    pub pwa: Pwa,
     /// Logging.
     pub log: Log,
 }

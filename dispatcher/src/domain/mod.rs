@@ -15,6 +15,7 @@ pub mod devices;
 pub mod error;
 pub mod feed;
 pub mod password;
+pub mod public;
 pub mod push;
 pub mod residents;
 pub mod roles;

@@ -3,12 +3,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cap_alerts::Finding;
 use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
+use super::etag;
 use super::extract::{body_bytes, has_media_type};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
@@ -16,7 +17,6 @@ use crate::db::{alerts, now_ms};
 use crate::domain::alerts::ingest;
 use crate::domain::alerts::view::AlertSummary;
 use crate::domain::caller::Caller;
-use crate::domain::crypto::sha256_hex;
 use crate::domain::error::Error;
 use crate::domain::feed;
 use crate::domain::roles::Role;
@@ -72,21 +72,8 @@ async fn post_cap(State(app): State<App>, caller: Caller, req: Request) -> ApiRe
 }
 
 fn cached(headers: &HeaderMap, body: Vec<u8>, media: &'static str, max_age: u32) -> Response {
-    let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut resp = if matches { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    let mut resp = etag::respond(headers, body, media, &format!("public, max-age={max_age}"));
+    resp.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
     resp
 }
 

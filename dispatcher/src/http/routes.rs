@@ -152,5 +152,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::cap::endpoints());
     all.extend(super::health::endpoints());
     all.extend(super::display::endpoints());
+    all.extend(super::public::endpoints());
+    all.extend(super::pwa::endpoints());
     all
 }

@@ -2,19 +2,17 @@
 //! WebDriver: how it is served, pairing, the idle clock, alerts in each language, exercises,
 //! cancels, acknowledgements, and recovery after the server is gone or failing.
 
-mod kiosk;
-mod proxy;
-mod webdriver;
+pub mod kiosk;
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::browser::proxy::Mode;
+use crate::browser::webdriver::Browser;
 use crate::support::{Auth, Backend, spawn};
 use kiosk::{NAME, bilingual};
-use proxy::Mode;
-use webdriver::Browser;
 
 #[tokio::test]
 async fn the_page_and_its_files_are_served_with_a_strict_policy() {

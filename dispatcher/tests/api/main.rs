@@ -7,6 +7,7 @@ mod support;
 
 mod agent;
 mod authz;
+mod browser;
 mod cap;
 mod cli_admin;
 mod cli_cap;
@@ -20,6 +21,7 @@ mod input;
 mod lifecycle;
 mod outbox;
 mod peers;
+mod pwa;
 mod receipts;
 mod resident_data;
 mod resident_logs;

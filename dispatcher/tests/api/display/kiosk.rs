@@ -7,8 +7,8 @@ use dispatcher::domain::roles::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::proxy::Proxy;
-use super::webdriver::Browser;
+use crate::browser::proxy::Proxy;
+use crate::browser::webdriver::Browser;
 use crate::lifecycle::{approve_and_issue, submitted};
 use crate::support::{Auth, Backend, Session, TestApp, spawn};
 

@@ -1,6 +1,7 @@
 //! A minimal W3C WebDriver client over reqwest, and the chromedriver and headless Chromium it
 //! drives (Debian's `chromium` and `chromium-driver`): sessions, navigation, scripts, element
-//! text, clicks and keys, window size and screenshots. Enough for the display page's tests.
+//! text, clicks and keys, window size, screenshots, and Chrome DevTools Protocol commands
+//! (chromedriver's `goog/cdp/execute`). Enough for the display page's and the residents' app's tests.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -186,6 +187,36 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Runs a Chrome DevTools Protocol command on the page's target and gives its result;
+    /// fails on a protocol error.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": cmd, "params": params }))).await
+    }
+
+    /// As [`Browser::cdp`], giving the error message instead of failing.
+    pub async fn try_cdp(&self, cmd: &str, params: Value) -> Result<Value, String> {
+        let url = format!("{}/goog/cdp/execute", self.session);
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let resp = self.http.post(&url).header("content-type", "application/json").body(body).send().await;
+        let resp = resp.map_err(|e| e.to_string())?;
+        let answer: Value =
+            serde_json::from_slice(&resp.bytes().await.map_err(|e| e.to_string())?).unwrap_or(Value::Null);
+        let value = answer["value"].clone();
+        match value.get("error") {
+            Some(e) => Err(format!("{e}: {}", value["message"])),
+            None => Ok(value),
+        }
+    }
+
+    /// Presses and releases one key (a WebDriver key code such as `"\u{E004}"` for Tab) in
+    /// the focused element.
+    pub async fn press(&self, key: &str) {
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": key }, { "type": "keyUp", "value": key },
+        ] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
     }
 
     /// Ends the session (closing Chromium).
