@@ -22,11 +22,14 @@ pub fn endpoints() -> Vec<Endpoint> {
     let p = Access::Public;
     vec![
         Endpoint::get("/api/v1/public/alerts", p, "public", "Active public alerts, most severe first", alerts)
-            .returns::<Vec<PublicAlert>>(),
+            .returns::<Vec<PublicAlert>>()
+            .compressed(),
         Endpoint::get("/api/v1/public/alerts/{id}", p, "public", "One published public alert, also once over", alert)
-            .returns::<PublicAlert>(),
+            .returns::<PublicAlert>()
+            .compressed(),
         Endpoint::get("/api/v1/public/areas", p, "public", "The named areas' outlines", areas)
-            .returns::<Vec<PublicNamedArea>>(),
+            .returns::<Vec<PublicNamedArea>>()
+            .compressed(),
         Endpoint::get("/api/v1/public/config", p, "public", "What the residents' app needs to start", config)
             .returns::<PublicConfig>(),
     ]

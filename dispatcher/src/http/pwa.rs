@@ -41,11 +41,12 @@ static PAGE_ETAG: LazyLock<String> = LazyLock::new(|| etag::of(PAGE.body));
 pub fn endpoints() -> Vec<Endpoint> {
     let p = Access::Public;
     vec![
-        Endpoint::get("/", p, "pwa", "The residents' app", page),
-        Endpoint::get("/alerts/{id}", p, "pwa", "The residents' app, opening one alert", alert_page),
-        Endpoint::get("/sw.js", p, "pwa", "The residents' app's service worker", worker),
-        Endpoint::get("/manifest.webmanifest", p, "pwa", "The residents' app's web app manifest", manifest),
-        Endpoint::get("/app/{file}", p, "pwa", "The residents' app's files", file),
+        Endpoint::get("/", p, "pwa", "The residents' app", page).compressed(),
+        Endpoint::get("/alerts/{id}", p, "pwa", "The residents' app, opening one alert", alert_page).compressed(),
+        Endpoint::get("/sw.js", p, "pwa", "The residents' app's service worker", worker).compressed(),
+        Endpoint::get("/manifest.webmanifest", p, "pwa", "The residents' app's web app manifest", manifest)
+            .compressed(),
+        Endpoint::get("/app/{file}", p, "pwa", "The residents' app's files", file).compressed(),
     ]
 }
 

@@ -126,6 +126,13 @@ impl Endpoint {
         self
     }
 
+    /// Answers gzip-compressed to clients that accept it (static files and public JSON for
+    /// phones on slow networks; never a stream or a long poll, which must flush as they go).
+    pub fn compressed(mut self) -> Self {
+        self.handler = self.handler.layer(tower_http::compression::CompressionLayer::new().gzip(true));
+        self
+    }
+
     /// Allows the call while a password change is pending.
     pub fn during_password_change(mut self) -> Self {
         self.meta.during_password_change = true;
