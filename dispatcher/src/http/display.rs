@@ -5,22 +5,12 @@
 use std::sync::LazyLock;
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 
 use super::error::ApiError;
+use super::files::{PAGE_POLICY, etag};
 use super::routes::{Access, Endpoint};
-use crate::domain::crypto::sha256_hex;
-
-/// Scripts and styles only from this origin and no inline ones, requests only back to it, and
-/// every DOM sink guarded by Trusted Types (the page writes text, never markup).
-const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-     img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
-     require-trusted-types-for 'script'; trusted-types 'none'";
-
-/// A kiosk revalidates every load (a cheap 304), so an upgraded server's page reaches it on
-/// its next reload and never a stale mix of old and new modules.
-const CACHE: &str = "no-cache";
 
 /// One embedded file.
 struct Asset {
@@ -47,9 +37,8 @@ const ASSETS: &[Asset] = &[
 ];
 
 /// The ETag of each file, computed once.
-static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    std::iter::once(&PAGE).chain(ASSETS).map(|a| format!("\"{}\"", &sha256_hex(a.body)[..32])).collect()
-});
+static ETAGS: LazyLock<Vec<String>> =
+    LazyLock::new(|| std::iter::once(&PAGE).chain(ASSETS).map(|a| etag(a.body)).collect());
 
 /// The display routes.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -77,19 +66,7 @@ async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response,
 }
 
 fn serve(a: &Asset, etag: &str, headers: &HeaderMap) -> Response {
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut resp = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { a.body.into_response() };
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.media));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert(header::ETAG, v);
-    }
-    resp
+    super::files::serve(a.media, a.body, etag, headers)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! builds every route from the route table, each behind the authorization layer with the
 //! access it declares.
 
+pub mod admin;
 pub mod alerts;
 pub mod areas;
 pub mod audit;
@@ -14,10 +15,12 @@ pub mod devices;
 pub mod display;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod openapi;
 pub mod routes;
 pub mod session;
+pub mod signals;
 pub mod siren_tests;
 pub mod templates;
 pub mod users;

@@ -144,6 +144,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::devices::endpoints());
     all.extend(super::device_protocol::endpoints());
     all.extend(super::siren_tests::endpoints());
+    all.extend(super::signals::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());
@@ -151,5 +152,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::cap::endpoints());
     all.extend(super::health::endpoints());
     all.extend(super::display::endpoints());
+    all.extend(super::admin::endpoints());
     all
 }

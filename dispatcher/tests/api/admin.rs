@@ -1,0 +1,403 @@
+//! The admin web app at `/admin` in a real headless Chromium against a running server with
+//! real peers (a siren speaking the device protocol from the test, a webhook receiver): an
+//! author composes from a template, sees the reach and the previews and submits; a second
+//! person (with a second factor) approves; the author issues with a typed confirmation; the
+//! dashboard follows the siren's acknowledgements and the webhook; a Cancel in one click goes
+//! out the same way. Also: an author cannot approve their own alert, a Test alert is labelled
+//! on every screen, and an expired session returns to sign-in. Screenshots of every step go to
+//! `test-output/admin/`.
+
+// The display tests' WebDriver client, shared by path until it moves to a module of its own.
+#[allow(clippy::duplicate_mod)]
+#[path = "display/webdriver.rs"]
+mod webdriver;
+
+use std::time::Duration;
+
+use dispatcher::domain::roles::Role;
+use dispatcher::domain::totp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::devices::{poll, post_as, register};
+use crate::support::{Auth, Backend, Body, Receiver, Session, TestApp, content, raw_sql, spawn};
+use webdriver::Browser;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A named area and a bilingual template that uses it, with a `{river}` placeholder.
+async fn area_and_template(app: &TestApp, author: &Session) -> (i64, i64) {
+    let admin = app.user("root", &[Role::Admin]).await;
+    let geojson = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Staré Mesto"},"geometry":{"type":"Polygon","coordinates":[[[17.0,48.1],[17.2,48.1],[17.2,48.2],[17.0,48.2],[17.0,48.1]]]}}]}"#;
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/areas",
+            Auth::Session(&admin),
+            Body::Raw("application/geo+json", geojson.into()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let area = r.json()["areas"][0]["id"].as_i64().unwrap();
+    let mut c = content("Actual");
+    c["areas"] = json!([area]);
+    let sk = &mut c["infos"][0];
+    sk["areas"] = json!([]);
+    sk["headline"] = json!("Povodeň na rieke {river}");
+    sk["instruction"] = json!("Opustite nábrežie rieky {river} a choďte na vyššie položené miesto.");
+    let mut en = sk.clone();
+    en["language"] = json!("en");
+    en["event"] = json!("Flood");
+    en["headline"] = json!("Flood on the {river}");
+    en["description"] = json!("The river is rising.");
+    en["instruction"] = json!("Leave the {river} riverside and go to higher ground.");
+    c["infos"].as_array_mut().unwrap().push(en);
+    let body = json!({ "name": "Povodeň", "description": "Rising river", "content": c });
+    let r = app.post("/api/v1/templates", Auth::Session(author), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    (area, r.json()["id"].as_i64().unwrap())
+}
+
+/// The browser and the helpers the steps share.
+struct Desk<'a> {
+    app: &'a TestApp,
+    b: Browser,
+}
+
+impl Desk<'_> {
+    async fn open(app: &TestApp) -> Option<Desk<'_>> {
+        let b = Browser::start().await?;
+        b.viewport(1366, 768).await;
+        b.goto(&format!("{}/admin", app.base)).await;
+        b.wait_for("the app to start", "return document.body.dataset.ready === 'yes';", WAIT).await;
+        Some(Desk { app, b })
+    }
+
+    async fn wait(&self, what: &str, script: &str) -> Value {
+        self.b.wait_for(what, script, WAIT).await
+    }
+
+    async fn wait_for_element(&self, css: &str) {
+        let script = format!("const e = document.querySelector({css:?}); return !!e && e.offsetParent !== null;");
+        self.wait(css, &script).await;
+    }
+
+    async fn shot(&self, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/admin");
+        self.b.screenshot(&dir.join(format!("{name}-1366x768.png"))).await;
+    }
+
+    async fn go(&self, hash: &str) {
+        self.b.goto(&format!("{}/admin{hash}", self.app.base)).await;
+    }
+
+    async fn sign_in(&self, user: &str, code: Option<&[u8]>) {
+        self.wait_for_element("#signin").await;
+        self.b.type_into("#signin-user", user).await;
+        self.b.type_into("#signin-password", &format!("{user}-password-long")).await;
+        self.b.click("#signin-submit").await;
+        if let Some(secret) = code {
+            self.wait_for_element("#signin-totp").await;
+            assert!(self.b.text("#signin-error").await.contains("authenticator app"));
+            self.shot("05-second-factor").await;
+            self.b.type_into("#signin-totp", &totp::current(secret)).await;
+            self.b.click("#signin-submit").await;
+        }
+        self.wait_for_element("#nav-alerts").await;
+        assert_eq!(self.b.text("#who").await, user);
+    }
+
+    async fn sign_out(&self) {
+        self.b.click("#signout").await;
+        self.wait_for_element("#signin").await;
+    }
+
+    async fn banner(&self) -> String {
+        self.b.text("#banner").await
+    }
+
+    /// Chooses a template as the start of a new alert and fills its placeholder.
+    async fn compose_from(&self, template: i64, river: &str) {
+        self.b.click("#nav-compose").await;
+        self.wait_for_element("#compose").await;
+        let choose = format!(
+            "const s = document.getElementById('source'); s.value = 't{template}'; \
+             s.dispatchEvent(new Event('change')); return true;"
+        );
+        self.b.execute(&choose, json!([])).await;
+        self.wait_for_element("#ph-river").await;
+        self.b.type_into("#ph-river", river).await;
+    }
+
+    /// The count a dashboard or reach table shows for a channel (and status).
+    async fn cell(&self, table: &str, channel: &str, status: Option<&str>) -> String {
+        let status = status.map(|s| format!("[data-status={s}]")).unwrap_or_default();
+        let script = format!(
+            "const c = document.querySelector('#{table} tr[data-channel={channel}] td{status}'); \
+             return c ? c.textContent : '';"
+        );
+        self.b.execute(&script, json!([])).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn wait_cell(&self, table: &str, channel: &str, status: Option<&str>, want: &str) {
+        for _ in 0..300 {
+            if self.cell(table, channel, status).await == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let page = self.b.execute("return document.body.innerText;", json!([])).await;
+        panic!("{table} {channel} {status:?} never showed {want}; the page shows: {page}");
+    }
+
+    /// The id in the address bar (`#/alerts/{id}`).
+    async fn alert_id(&self) -> i64 {
+        let hash = self.b.execute("return location.hash;", json!([])).await;
+        hash.as_str().unwrap().trim_start_matches("#/alerts/").parse().unwrap()
+    }
+}
+
+/// Polls as the siren until a command of `msg_type` arrives; gives its id.
+async fn siren_command(app: &TestApp, secret: &str, msg_type: &str) -> i64 {
+    for _ in 0..30 {
+        let (_, _, body) = poll(app, secret, 2, None).await;
+        if let Some(c) = body["commands"].as_array().and_then(|c| c.iter().find(|c| c["msgType"] == msg_type)) {
+            return c["id"].as_i64().unwrap();
+        }
+    }
+    panic!("the siren never got a {msg_type} command");
+}
+
+async fn ack(app: &TestApp, secret: &str, command: i64, state: &str) {
+    let r = post_as(app, secret, "/api/v1/device/ack", json!({ "command": command, "state": state })).await;
+    assert_eq!(r, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_a_strict_policy_and_the_signal_catalogue_is_readable() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    for path in ["/admin", "/admin/"] {
+        let page = app.get(path, Auth::None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
+        assert_eq!(page.header("cache-control"), "no-cache");
+        let csp = page.header("content-security-policy");
+        for part in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "trusted-types 'none'"] {
+            assert!(csp.contains(part), "{csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+        assert!(page.text().contains("/admin/assets/app.js"));
+    }
+    let js = app.get("/admin/assets/app.js", Auth::None).await;
+    assert_eq!(js.header("content-type"), "text/javascript; charset=utf-8");
+    let etag = js.header("etag");
+    let again = reqwest::Client::new()
+        .get(format!("{}/admin/assets/app.js", app.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(app.get("/admin/assets/nothing.js", Auth::None).await.status, StatusCode::NOT_FOUND);
+
+    assert_eq!(app.get("/api/v1/signals", Auth::None).await.status, StatusCode::UNAUTHORIZED);
+    let author = app.user("ana", &[Role::Author]).await;
+    let signals = app.get("/api/v1/signals", Auth::Session(&author)).await.json();
+    assert_eq!(signals["default"], "sk-general-danger");
+    assert!(signals["signals"].as_array().unwrap().iter().any(|s| s["code"] == "sk-end-of-danger" && s["end"] == true));
+}
+
+#[tokio::test]
+async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_sirens_and_a_cancel() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    // The duty officer may write and approve, but never approve what they wrote.
+    let ana = app.user("ana", &[Role::Author, Role::Approver]).await;
+    let boris = app.user("boris", &[Role::Approver]).await;
+    let operator = app.user("olga", &[Role::Operator]).await;
+    let r = app.post("/api/v1/session/totp", Auth::Session(&boris), json!({})).await;
+    let boris_totp = totp::base32_decode(r.json()["secret"].as_str().unwrap()).unwrap();
+    let r = app
+        .post("/api/v1/session/totp/confirm", Auth::Session(&boris), json!({ "code": totp::current(&boris_totp) }))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let (_, template) = area_and_template(&app, &ana).await;
+    let siren_body = json!({ "kind": "siren", "name": "Staré Mesto 1", "lat": 48.15, "lon": 17.1, "groups": ["ba"] });
+    let siren = register(&app, &operator, siren_body).await;
+    let rx = Receiver::start().await;
+    let hook = json!({ "name": "county", "url": format!("{}/hook", rx.url) });
+    assert_eq!(app.post("/api/v1/webhooks", Auth::Session(&operator), hook).await.status, StatusCode::CREATED);
+    let Some(d) = Desk::open(&app).await else { return };
+    let b = &d.b;
+
+    // Sign in, then compose from the template: no kind of message is chosen until the author does.
+    d.shot("01-sign-in").await;
+    d.sign_in("ana", None).await;
+    d.compose_from(template, "Dunaj").await;
+    assert_eq!(b.text("#create-draft").await, "Create draft");
+    let checked = "return [...document.querySelectorAll('input[name=status]')].some(i => i.checked);";
+    assert_eq!(b.execute(checked, json!([])).await, json!(false), "never a silent default");
+    b.click("#create-draft").await;
+    assert!(b.text("#compose-error").await.contains("live warning, an exercise or a test"));
+    b.click("#status-Actual").await;
+    assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
+    assert_eq!(b.text("#create-draft").await, "Create LIVE draft");
+    let area_ticked = "return document.querySelector('#areas input[name=area]').checked;";
+    assert_eq!(b.execute(area_ticked, json!([])).await, json!(true), "the template's area is ticked");
+    d.shot("02-compose").await;
+    b.click("#create-draft").await;
+
+    // The draft: texts side by side, the reach per channel, the SMS and the findings.
+    d.wait_for_element("#editor").await;
+    d.wait_cell("reach", "siren", None, "1").await;
+    assert_eq!(d.cell("reach", "webhook", None).await, "1");
+    let headline = "return document.getElementById('info-0-headline').value;";
+    assert_eq!(b.execute(headline, json!([])).await, "Povodeň na rieke Dunaj");
+    let en = "return document.getElementById('info-1-headline').value;";
+    assert_eq!(b.execute(en, json!([])).await, "Flood on the Dunaj");
+    let sms = b.text(".sms[data-lang=sk] figcaption").await;
+    assert!(sms.contains("UCS-2") && sms.contains("segment"), "{sms}");
+    assert!(b.text(".sms[data-lang=en] figcaption").await.contains("GSM 7-bit"));
+    assert!(b.text(".sms[data-lang=sk] .sms-text").await.contains("Opustite nábrežie rieky Dunaj"));
+    assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
+    d.shot("03-draft-reach-and-sms").await;
+    b.click("#submit-alert").await;
+
+    // Submitted: the author, although an approver, is not offered their own alert to approve.
+    d.wait_for_element("#decide").await;
+    let id = d.alert_id().await;
+    d.wait_for_element("#own-alert").await;
+    let approve = "return !!document.getElementById('approve');";
+    assert_eq!(b.execute(approve, json!([])).await, json!(false));
+    d.shot("04-submitted-by-the-author").await;
+    let view = app.get(&format!("/api/v1/alerts/{id}"), Auth::Session(&ana)).await.json();
+    assert_eq!(view["state"], "submitted");
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/approve"), Auth::Session(&ana), json!({ "capSha256": view["capSha256"] }))
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "API-008"), "and the server refuses it");
+
+    // The approver signs in with a second factor, finds it in the queue, sees CAP and changes.
+    d.sign_out().await;
+    d.sign_in("boris", Some(&boris_totp)).await;
+    b.click("#nav-queue").await;
+    d.wait_for_element(&format!("tr[data-id='{id}']")).await;
+    b.click(&format!("tr[data-id='{id}'] a")).await;
+    d.wait_for_element("#approve").await;
+    assert!(
+        b.execute("return document.querySelector('#cap pre').textContent;", json!([]))
+            .await
+            .as_str()
+            .unwrap()
+            .contains("<areaDesc>Staré Mesto</areaDesc>")
+    );
+    assert!(b.text("#diff").await.contains("no earlier version"));
+    d.wait_cell("reach", "siren", None, "1").await;
+    d.shot("06-approval").await;
+    b.click("#approve").await;
+    d.wait_for_element("#issue").await;
+    d.sign_out().await;
+
+    // The author issues: a live alert needs the area typed.
+    d.sign_in("ana", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#issue-confirm").await;
+    assert!(b.text("#issue-warning").await.contains("Staré Mesto"));
+    let disabled = "return document.getElementById('issue').disabled;";
+    b.type_into("#issue-confirm", "Staré").await;
+    assert_eq!(b.execute(disabled, json!([])).await, json!(true));
+    b.type_into("#issue-confirm", " Mesto").await;
+    assert_eq!(b.execute(disabled, json!([])).await, json!(false));
+    assert_eq!(b.text("#issue").await, "Issue LIVE warning");
+    d.shot("07-issue-typed-confirmation").await;
+    b.click("#issue").await;
+
+    // The dashboard: the siren receives and sounds, the webhook is sent, live over SSE.
+    d.wait_for_element("#deliveries").await;
+    d.wait("the live stream", "return document.getElementById('stream-state').textContent === 'Live updates on.';")
+        .await;
+    let command = siren_command(&app, &siren.secret, "Alert").await;
+    ack(&app, &siren.secret, command, "received").await;
+    d.wait_cell("deliveries", "siren", Some("delivered"), "1").await;
+    ack(&app, &siren.secret, command, "started").await;
+    d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
+    rx.wait_for(1).await;
+    d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
+    assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
+    d.shot("08-dashboard").await;
+
+    // One click cancels; the Cancel's own dashboard shows it going out.
+    b.click("#cancel").await;
+    d.wait("the Cancel's page", &format!("return location.hash !== '#/alerts/{id}';")).await;
+    d.wait_for_element("#deliveries").await;
+    let cancel = d.alert_id().await;
+    assert!(b.text("#alert-title").await.starts_with("Zrušené:"), "{}", b.text("#alert-title").await);
+    let command = siren_command(&app, &siren.secret, "Cancel").await;
+    ack(&app, &siren.secret, command, "completed").await;
+    d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
+    rx.wait_for(2).await;
+    d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
+    assert!(b.text("#thread").await.contains("Cancelled"), "the original is shown cancelled");
+    d.shot("09-cancel-dashboard").await;
+    let original = app.get(&format!("/api/v1/alerts/{id}"), Auth::Session(&ana)).await.json();
+    assert_eq!(original["state"], "cancelled");
+    assert_ne!(cancel, id);
+    d.b.quit().await;
+}
+
+#[tokio::test]
+async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns_to_sign_in() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let ana = app.user("ana", &[Role::Author]).await;
+    let boris = app.user("boris", &[Role::Approver]).await;
+    let (_, template) = area_and_template(&app, &ana).await;
+    let Some(d) = Desk::open(&app).await else { return };
+    let b = &d.b;
+    d.sign_in("ana", None).await;
+
+    d.compose_from(template, "Morava").await;
+    b.click("#status-Test").await;
+    assert_eq!(d.banner().await, "TEST: not a real warning");
+    assert_eq!(b.text("#create-draft").await, "Create TEST draft");
+    d.shot("10-test-compose").await;
+    b.click("#create-draft").await;
+    d.wait_for_element("#editor").await;
+    assert_eq!(d.banner().await, "TEST: not a real warning");
+    // Nobody is reached: submitting asks for that to be confirmed.
+    d.wait_for_element("#confirmations input").await;
+    b.click("#submit-alert").await;
+    d.wait("the confirmation asked for", "return document.getElementById('editor-error').textContent !== '';").await;
+    b.click("#confirmations input").await;
+    b.click("#submit-alert").await;
+    d.wait_for_element("#decide").await;
+    let id = d.alert_id().await;
+    assert_eq!(d.banner().await, "TEST: not a real warning");
+
+    d.go("#/alerts").await;
+    d.wait_for_element(&format!("tr[data-id='{id}']")).await;
+    assert_eq!(b.text(&format!("tr[data-id='{id}'] .badge[data-mode]")).await, "TEST");
+    d.shot("11-test-in-the-list").await;
+
+    let view = app.get(&format!("/api/v1/alerts/{id}"), Auth::Session(&boris)).await.json();
+    crate::lifecycle::approve_and_issue(&app, &boris, &view).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#deliveries").await;
+    assert_eq!(d.banner().await, "TEST: not a real warning");
+    assert!(b.text("#marking").await.starts_with("TEST"));
+    d.shot("12-test-dashboard").await;
+
+    // In Slovak too.
+    let slovak =
+        "const s = document.getElementById('lang'); s.value = 'sk'; s.dispatchEvent(new Event('change')); return true;";
+    b.execute(slovak, json!([])).await;
+    d.wait_for_element("#deliveries").await;
+    assert_eq!(d.banner().await, "TEST: nejde o skutočné varovanie");
+    d.shot("13-test-dashboard-sk").await;
+
+    // The session ends (idle too long): the next request returns to sign-in, saying why.
+    raw_sql(&app.app, "UPDATE sessions SET last_seen_ms = 0").await.unwrap();
+    d.go("#/alerts").await;
+    d.wait_for_element("#signin").await;
+    assert_eq!(b.text("#notice").await, "Vaše prihlásenie vypršalo. Prihláste sa znova.");
+    d.shot("14-session-expired").await;
+    d.b.quit().await;
+}
