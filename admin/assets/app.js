@@ -4,7 +4,7 @@
 import { api, setCsrf, whenExpired } from './api.js';
 import { fill, h } from './dom.js';
 import { t, setLanguage, language } from './words.js';
-import { signIn } from './signin.js';
+import { changePassword, signIn } from './signin.js';
 import { alertList } from './list.js';
 import { compose } from './compose.js';
 import { alertScreen } from './review.js';
@@ -70,6 +70,7 @@ async function route() {
   app.notice(null);
   shell();
   if (!app.me) return signIn(main, app, signedIn);
+  if (app.me.mustChangePassword) return changePassword(main, app, signedIn);
   const hash = location.hash || '#/alerts';
   if (!hash.startsWith('#/')) return;
   const [path, query] = hash.slice(1).split('?');

@@ -71,3 +71,32 @@ export function signIn(main, app, done) {
   fill(main, form);
   user.focus();
 }
+
+/** The password change a new account (or a reset one) must make before anything else. */
+export function changePassword(main, app, done) {
+  const current = h('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
+  const next = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', minlength: '12', required: true });
+  const error = h('p', { id: 'pw-error', class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    { id: 'password-change', class: 'signin', novalidate: true },
+    h('h1', { text: t('passwordTitle') }),
+    h('p', { text: t('passwordWhy') }),
+    field(t('passwordCurrent'), current),
+    field(t('passwordNew'), next, t('passwordHint')),
+    error,
+    h('button', { class: 'primary', type: 'submit', id: 'pw-submit', text: t('passwordChange') }),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      await api('POST', '/api/v1/session/password', { currentPassword: current.value, newPassword: next.value });
+      done(await api('GET', '/api/v1/session'));
+    } catch (p) {
+      error.textContent = p.message;
+    }
+  });
+  fill(main, form);
+  current.focus();
+}

@@ -83,8 +83,7 @@ impl Desk<'_> {
     }
 
     async fn shot(&self, name: &str) {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/admin");
-        self.b.screenshot(&dir.join(format!("{name}-1366x768.png"))).await;
+        self.b.screenshot(&shots().join(format!("{name}-1366x768.png"))).await;
     }
 
     async fn go(&self, hash: &str) {
@@ -224,8 +223,10 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     let siren_body = json!({ "kind": "siren", "name": "Staré Mesto 1", "lat": 48.15, "lon": 17.1, "groups": ["ba"] });
     let siren = register(&app, &operator, siren_body).await;
     let rx = Receiver::start().await;
-    let hook = json!({ "name": "county", "url": format!("{}/hook", rx.url) });
-    assert_eq!(app.post("/api/v1/webhooks", Auth::Session(&operator), hook).await.status, StatusCode::CREATED);
+    for (name, path) in [("county", "/hook"), ("retired", "/status/410/gone")] {
+        let hook = json!({ "name": name, "url": format!("{}{path}", rx.url) });
+        assert_eq!(app.post("/api/v1/webhooks", Auth::Session(&operator), hook).await.status, StatusCode::CREATED);
+    }
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
 
@@ -249,7 +250,7 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     // The draft: texts side by side, the reach per channel, the SMS and the findings.
     d.wait_for_element("#editor").await;
     d.wait_cell("reach", "siren", None, "1").await;
-    assert_eq!(d.cell("reach", "webhook", None).await, "1");
+    assert_eq!(d.cell("reach", "webhook", None).await, "2");
     let headline = "return document.getElementById('info-0-headline').value;";
     assert_eq!(b.execute(headline, json!([])).await, "Povodeň na rieke Dunaj");
     let en = "return document.getElementById('info-1-headline').value;";
@@ -320,8 +321,12 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait_cell("deliveries", "siren", Some("delivered"), "1").await;
     ack(&app, &siren.secret, command, "started").await;
     d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
-    rx.wait_for(1).await;
+    rx.wait_for(2).await;
     d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
+    // The webhook that answered 410 is a failure with its reason.
+    d.wait_cell("deliveries", "webhook", Some("failed"), "1").await;
+    d.wait("the failure listed", "return document.querySelectorAll('#failures li').length === 1;").await;
+    assert!(b.text("#failures").await.contains("Webhooks"), "{}", b.text("#failures").await);
     assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
     d.shot("08-dashboard").await;
 
@@ -334,7 +339,7 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     let command = siren_command(&app, &siren.secret, "Cancel").await;
     ack(&app, &siren.secret, command, "completed").await;
     d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
-    rx.wait_for(2).await;
+    rx.wait_for(3).await;
     d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
     assert!(b.text("#thread").await.contains("Cancelled"), "the original is shown cancelled");
     d.shot("09-cancel-dashboard").await;
@@ -362,6 +367,12 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     b.click("#create-draft").await;
     d.wait_for_element("#editor").await;
     assert_eq!(d.banner().await, "TEST: not a real warning");
+    // On a tablet held upright the editor stacks its columns and nothing scrolls sideways.
+    b.viewport(768, 1024).await;
+    let fits = "return document.documentElement.scrollWidth <= innerWidth;";
+    assert_eq!(b.execute(fits, json!([])).await, json!(true), "the editor fits 768 pixels");
+    d.b.screenshot(&shots().join("10-test-draft-tablet-768x1024.png")).await;
+    b.viewport(1366, 768).await;
     // Nobody is reached: submitting asks for that to be confirmed.
     d.wait_for_element("#confirmations input").await;
     b.click("#submit-alert").await;
@@ -400,4 +411,34 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     assert_eq!(b.text("#notice").await, "Vaše prihlásenie vypršalo. Prihláste sa znova.");
     d.shot("14-session-expired").await;
     d.b.quit().await;
+}
+
+#[tokio::test]
+async fn the_first_administrator_chooses_a_password_before_anything_else() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let once = dispatcher::domain::accounts::ensure_first_admin(&app.app).await.unwrap().expect("a one-time password");
+    let Some(d) = Desk::open(&app).await else { return };
+    let b = &d.b;
+    d.wait_for_element("#signin").await;
+    b.type_into("#signin-user", "admin").await;
+    b.type_into("#signin-password", &once).await;
+    b.click("#signin-submit").await;
+    d.wait_for_element("#password-change").await;
+    d.shot("15-password-change").await;
+    b.type_into("#pw-current", &once).await;
+    b.type_into("#pw-new", "a new and long password").await;
+    b.click("#pw-submit").await;
+    d.wait_for_element("#alerts").await;
+    assert_eq!(
+        b.execute("return !!document.getElementById('nav-compose');", json!([])).await,
+        json!(false),
+        "an administrator does not write alerts"
+    );
+    app.login("admin", "a new and long password").await;
+    d.b.quit().await;
+}
+
+/// Where screenshots go: `test-output/admin/` at the repository root.
+fn shots() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/admin")
 }
