@@ -26,7 +26,7 @@ export function whenExpired(fn) {
   expired = fn;
 }
 
-/** Calls the API; gives the JSON answer, or throws a `Problem`. */
+/** Calls the API; gives the JSON answer (or the text of another kind), or throws a `Problem`. */
 export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -59,5 +59,5 @@ export async function api(method, path, body) {
     }
     throw p;
   }
-  return json;
+  return json ?? text;
 }

@@ -7,7 +7,7 @@ import { api } from './api.js';
 import { field, fill, h, select } from './dom.js';
 import { t } from './words.js';
 import { areaChooser, chosenAreas, modeOf, statusChooser } from './compose.js';
-import { findingList, reachPreview, fieldFor } from './previews.js';
+import { capXml, fieldFor, findingList, reachPreview } from './previews.js';
 
 const CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'];
 const URGENCY = ['Immediate', 'Expected', 'Future', 'Past', 'Unknown'];
@@ -59,6 +59,7 @@ export async function editor(main, app, alert, mode) {
   app.mode(modeOf(status));
   const previews = h('section', { class: 'previews', id: 'previews', 'aria-live': 'polite' });
   const findingsBox = h('section', { class: 'findings-box' });
+  const capBox = h('section', { class: 'cap-box' });
   const error = h('p', { class: 'error', role: 'alert', id: 'editor-error' });
   const confirmations = h('div', { id: 'confirmations' });
   const columns = h('div', { class: 'languages', id: 'languages' }, content.infos.map(languageColumn));
@@ -78,6 +79,11 @@ export async function editor(main, app, alert, mode) {
     field(t('f_expires'), minutes, t('expiresNow', { at: first.expires || '—' })),
   );
   const areaBox = h('div', {}, areaChooser(areas, content.areas || []));
+  // The reach follows the areas as they are ticked: a draft is saved on each change.
+  if (mode !== 'update') areaBox.addEventListener('change', () => busy(async () => {
+    await save();
+    await refresh();
+  }));
   const addLanguage = h('button', {
     type: 'button',
     class: 'quiet',
@@ -131,6 +137,8 @@ export async function editor(main, app, alert, mode) {
 
   async function refresh() {
     fill(findingsBox, h('h2', { text: t('findingsTitle') }), findingList(alert.findings || []));
+    const xml = await api('GET', `/api/v1/alerts/${alert.id}/preview`).catch((p) => p.message);
+    fill(capBox, capXml(xml, t(mode === 'update' ? 'capTitle' : 'capPreviewTitle')));
     const reach = await reachPreview(previews, alert.id);
     fill(
       confirmations,
@@ -195,6 +203,6 @@ export async function editor(main, app, alert, mode) {
       app.go(`#/alerts/${alert.id}`);
     });
   });
-  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, findingsBox)));
+  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, findingsBox, capBox)));
   await refresh();
 }

@@ -99,12 +99,12 @@ export function findingList(findings) {
   );
 }
 
-/** The CAP XML, as it will be approved and issued byte for byte. */
-export function capXml(xml) {
+/** The CAP XML: as it will be approved and issued byte for byte, or a draft's preview. */
+export function capXml(xml, title = t('capTitle')) {
   return h(
     'details',
     { class: 'cap', id: 'cap' },
-    h('summary', { text: t('capTitle') }),
+    h('summary', { text: title }),
     h('pre', { class: 'xml', text: xml || '' }),
   );
 }

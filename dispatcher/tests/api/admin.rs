@@ -207,6 +207,27 @@ async fn the_app_is_served_with_a_strict_policy_and_the_signal_catalogue_is_read
 }
 
 #[tokio::test]
+async fn a_drafts_cap_preview_is_built_as_submitting_would_and_then_is_the_frozen_cap() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let ana = app.user("ana", &[Role::Author]).await;
+    let r = app.post("/api/v1/alerts", Auth::Session(&ana), json!({ "content": content("Exercise") })).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let draft = app.get(&format!("/api/v1/alerts/{id}/preview"), Auth::Session(&ana)).await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.text());
+    assert_eq!(draft.header("content-type"), "application/cap+xml");
+    let xml = draft.text();
+    assert!(xml.contains(&format!("<identifier>preview-{id}</identifier>")), "{xml}");
+    assert!(xml.contains("<note>EXERCISE - this is not a real warning</note>") && xml.contains("Povodeň na Dunaji"));
+    let r = app
+        .post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&ana), json!({ "confirm": ["no-recipients"] }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let frozen = app.get(&format!("/api/v1/alerts/{id}/preview"), Auth::Session(&ana)).await.text();
+    assert_eq!(frozen, app.get(&format!("/api/v1/alerts/{id}/cap"), Auth::Session(&ana)).await.text());
+    assert_eq!(app.get("/api/v1/alerts/999/preview", Auth::Session(&ana)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_sirens_and_a_cancel() {
     let Some(app) = spawn(Backend::Sqlite).await else { return };
     // The duty officer may write and approve, but never approve what they wrote.
@@ -259,6 +280,13 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     assert!(sms.contains("UCS-2") && sms.contains("segment"), "{sms}");
     assert!(b.text(".sms[data-lang=en] figcaption").await.contains("GSM 7-bit"));
     assert!(b.text(".sms[data-lang=sk] .sms-text").await.contains("Opustite nábrežie rieky Dunaj"));
+    let preview = "return document.querySelector('#cap pre').textContent;";
+    assert!(b.execute(preview, json!([])).await.as_str().unwrap().contains("<areaDesc>Staré Mesto</areaDesc>"));
+    // The reach follows the areas as they are ticked.
+    b.click("#areas input[name=area]").await;
+    d.wait_cell("reach", "siren", None, "0").await;
+    b.click("#areas input[name=area]").await;
+    d.wait_cell("reach", "siren", None, "1").await;
     assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
     d.shot("03-draft-reach-and-sms").await;
     b.click("#submit-alert").await;
