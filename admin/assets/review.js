@@ -41,16 +41,43 @@ async function previous(alert) {
   return earlier.length ? api('GET', `/api/v1/alerts/${earlier[0].id}`) : null;
 }
 
-async function diffSection(alert) {
+/** Content as lines a person compares: the kind, the areas, and each language's texts. */
+function contentLines(c) {
+  const lines = [`status: ${c.status}`, `areas: ${(c.areas || []).join(', ')}`];
+  for (const info of c.infos || []) {
+    for (const k of ['event', 'urgency', 'severity', 'certainty', 'headline', 'description', 'instruction']) {
+      if (info[k]) lines.push(`[${info.language || ''}] ${k}: ${info[k]}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** What the alert is compared with: the thread's previous message, else the earlier alert or
+ * the template it was started from. */
+async function baseline(alert) {
   const before = await previous(alert);
-  if (!before) return h('section', { id: 'diff' }, h('h2', { text: t('diffTitle') }), h('p', { class: 'hint', text: t('diffNone') }));
-  const lines = lineDiff(before.capXml || '', alert.capXml || '');
+  if (before) return { before: before.capXml || '', now: alert.capXml || '', label: t('diffFrom', { id: before.id }), cap: true };
+  const c = alert.content || {};
+  const from = c.from ? await api('GET', `/api/v1/alerts/${c.from}`).catch(() => null) : null;
+  if (from) return { before: contentLines(from.content), now: contentLines(c), label: t('diffFromAlert', { id: from.id }) };
+  const tp = c.template ? await api('GET', `/api/v1/templates/${c.template}`).catch(() => null) : null;
+  if (tp) return { before: contentLines(tp.content), now: contentLines(c), label: t('diffFromTemplate', { name: tp.name }) };
+  return null;
+}
+
+async function diffSection(alert) {
+  const base = await baseline(alert);
+  const title = h('h2', { text: t('diffTitle') });
+  if (!base) return h('section', { id: 'diff' }, title, h('p', { class: 'hint', text: t('diffNone') }));
+  // Of a CAP message only what changed (and the headline, for orientation); of content, all.
+  const lines = lineDiff(base.before, base.now).filter((l) => !base.cap || l.op !== ' ' || l.line.includes('<headline>'));
+  const cls = { '+': 'dadd', '-': 'ddel', ' ': 'dsame' };
   return h(
     'section',
     { id: 'diff' },
-    h('h2', { text: t('diffTitle') }),
-    h('p', { class: 'hint', text: t('diffFrom', { id: before.id }) }),
-    h('pre', { class: 'diff' }, lines.filter((l) => l.op !== ' ' || l.line.includes('<headline>')).map((l) => h('span', { class: `d${l.op === '+' ? 'add' : l.op === '-' ? 'del' : 'same'}`, text: `${l.op} ${l.line}\n` }))),
+    title,
+    h('p', { class: 'hint', text: base.label }),
+    h('pre', { class: 'diff' }, lines.map((l) => h('span', { class: cls[l.op], text: `${l.op} ${l.line}\n` }))),
   );
 }
 

@@ -319,7 +319,11 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
             .unwrap()
             .contains("<areaDesc>Staré Mesto</areaDesc>")
     );
-    assert!(b.text("#diff").await.contains("no earlier version"));
+    let diff = b.text("#diff").await;
+    assert!(diff.contains("From the template “Povodeň”"), "{diff}");
+    assert!(diff.contains("- [sk] headline: Povodeň na rieke {river}"), "{diff}");
+    assert!(diff.contains("+ [sk] headline: Povodeň na rieke Dunaj"), "{diff}");
+    assert!(diff.contains("  [sk] event: Povodeň"), "unchanged lines stay: {diff}");
     d.wait_cell("reach", "siren", None, "1").await;
     d.shot("06-approval").await;
     b.click("#approve").await;
