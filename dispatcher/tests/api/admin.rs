@@ -389,7 +389,12 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     let (_, template) = area_and_template(&app, &ana).await;
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
-    d.sign_in("ana", None).await;
+    // By keyboard: the form submits with Enter, and the next screen's heading takes the focus.
+    d.wait_for_element("#signin").await;
+    b.type_into("#signin-user", "ana").await;
+    b.type_into("#signin-password", "ana-password-long\u{E007}").await;
+    d.wait_for_element("#nav-alerts").await;
+    assert_eq!(b.execute("return document.activeElement.tagName;", json!([])).await, "H1");
 
     d.compose_from(template, "Morava").await;
     b.click("#status-Test").await;
@@ -473,4 +478,36 @@ async fn the_first_administrator_chooses_a_password_before_anything_else() {
 /// Where screenshots go: `test-output/admin/` at the repository root.
 fn shots() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/admin")
+}
+
+#[tokio::test]
+async fn an_approver_rejects_with_a_reason_and_the_author_starts_again_from_it() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let ana = app.user("ana", &[Role::Author]).await;
+    app.user("boris", &[Role::Approver]).await;
+    let alert = crate::lifecycle::submitted(&app, &ana, content("Exercise")).await;
+    let id = alert["id"].as_i64().unwrap();
+    let Some(d) = Desk::open(&app).await else { return };
+    let b = &d.b;
+    d.sign_in("boris", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#reject").await;
+    assert_eq!(d.banner().await, "EXERCISE: not a real warning");
+    b.click("#reject").await;
+    let focused = "return document.activeElement.id;";
+    assert_eq!(b.execute(focused, json!([])).await, "reject-reason", "a rejection needs a reason");
+    b.type_into("#reject-reason", "Wrong river").await;
+    b.click("#reject").await;
+    d.wait_for_element("#reason").await;
+    assert_eq!(b.text("#reason").await, "Reason: Wrong river");
+    d.shot("16-rejected").await;
+    d.sign_out().await;
+    d.sign_in("ana", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#redraft").await;
+    b.click("#redraft").await;
+    d.wait_for_element("#compose").await;
+    let chosen = "return document.getElementById('source').value;";
+    assert_eq!(b.execute(chosen, json!([])).await, format!("a{id}"));
+    d.b.quit().await;
 }
