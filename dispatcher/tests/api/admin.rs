@@ -511,3 +511,45 @@ async fn an_approver_rejects_with_a_reason_and_the_author_starts_again_from_it()
     assert_eq!(b.execute(chosen, json!([])).await, format!("a{id}"));
     d.b.quit().await;
 }
+
+#[tokio::test]
+async fn an_update_starts_prefilled_and_its_approver_sees_what_changed() {
+    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let ana = app.user("ana", &[Role::Author]).await;
+    let boris = app.user("boris", &[Role::Approver]).await;
+    let issued = crate::lifecycle::approve_and_issue(
+        &app,
+        &boris,
+        &crate::lifecycle::submitted(&app, &ana, content("Actual")).await,
+    )
+    .await;
+    let id = issued["id"].as_i64().unwrap();
+    let Some(d) = Desk::open(&app).await else { return };
+    let b = &d.b;
+    d.sign_in("ana", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#update").await;
+    b.click("#update").await;
+    d.wait_for_element("#editor").await;
+    let headline = "return document.getElementById('info-0-headline').value;";
+    assert_eq!(b.execute(headline, json!([])).await, "Povodeň na Dunaji", "prefilled from the alert");
+    let status = "return document.getElementById('status-Actual').checked;";
+    assert_eq!(b.execute(status, json!([])).await, json!(true), "an update keeps the original's kind");
+    b.execute("document.getElementById('info-0-headline').value = '';", json!([])).await;
+    b.type_into("#info-0-headline", "Povodeň na Dunaji: hladina klesá").await;
+    d.shot("17-update").await;
+    b.click("#submit-alert").await;
+    d.wait(
+        "the Update's page",
+        &format!("return location.hash !== '#/alerts/{id}/update' && !!document.getElementById('diff');"),
+    )
+    .await;
+    let diff = b.text("#diff").await;
+    assert!(diff.contains(&format!("From message {id} of this thread")), "{diff}");
+    let changed = |op: char, line: &str| diff.lines().any(|l| l.starts_with(op) && l[1..].trim() == line);
+    assert!(changed('-', "<headline>Povodeň na Dunaji</headline>"), "{diff}");
+    assert!(changed('+', "<headline>Povodeň na Dunaji: hladina klesá</headline>"), "{diff}");
+    assert!(b.text(".facts").await.contains("Update"));
+    d.shot("18-update-submitted").await;
+    d.b.quit().await;
+}
