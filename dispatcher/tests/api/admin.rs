@@ -123,6 +123,8 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait_for_element("#editor").await;
     d.wait_cell("reach", "siren", None, "1").await;
     assert_eq!(d.cell("reach", "webhook", None).await, "2");
+    // The area counts once although each language's info repeats it.
+    assert!(b.text("#reach-area").await.starts_with("Area 165.0 km²"), "{}", b.text("#reach-area").await);
     let headline = "return document.getElementById('info-0-headline').value;";
     assert_eq!(b.execute(headline, json!([])).await, "Povodeň na rieke Dunaj");
     let en = "return document.getElementById('info-1-headline').value;";
