@@ -103,6 +103,7 @@ export async function compose(main, app, params) {
       status = s;
       app.mode(modeOf(s));
       create.textContent = t(`createDraft_${s}`);
+      create.className = s === 'Actual' ? 'danger' : 'primary';
     }),
     field(t('startFrom'), source),
     placeholders,

@@ -149,7 +149,13 @@ export async function editor(main, app, alert, mode) {
   }
 
   const saveButton = h('button', { type: 'button', id: 'save-draft', text: t('saveDraft') });
-  const submitButton = h('button', { type: 'submit', class: 'primary', id: 'submit-alert', text: t(mode === 'update' ? 'submitUpdate' : 'submitForApproval') });
+  const submitButton = h('button', { type: 'submit', id: 'submit-alert' });
+  /** The send button says what is sent, and a live one is red. */
+  const label = () => {
+    submitButton.textContent = t(`${mode === 'update' ? 'submitUpdate' : 'submitForApproval'}_${status}`);
+    submitButton.className = status === 'Actual' ? 'danger' : 'primary';
+  };
+  label();
   const busy = async (fn) => {
     error.textContent = '';
     saveButton.disabled = submitButton.disabled = true;
@@ -175,6 +181,7 @@ export async function editor(main, app, alert, mode) {
     statusChooser(status, (s) => {
       status = s;
       app.mode(modeOf(s));
+      label();
     }),
     common,
     h('h2', { text: t('textsTitle') }),

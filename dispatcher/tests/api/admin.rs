@@ -141,6 +141,7 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     b.click("#areas input[name=area]").await;
     d.wait_cell("reach", "siren", None, "1").await;
     assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
+    assert_eq!(b.text("#submit-alert").await, "Submit LIVE warning for approval");
     d.shot("03-draft-reach-and-sms").await;
     b.click("#submit-alert").await;
 
@@ -162,6 +163,7 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.sign_out().await;
     d.sign_in("boris", Some(&boris_totp)).await;
     b.click("#nav-queue").await;
+    d.wait("the queue", "return document.querySelector('h1').textContent === 'Waiting for approval';").await;
     d.wait_for_element(&format!("tr[data-id='{id}']")).await;
     b.click(&format!("tr[data-id='{id}'] a")).await;
     d.wait_for_element("#approve").await;
@@ -220,7 +222,9 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait("the Cancel's page", &format!("return location.hash !== '#/alerts/{id}';")).await;
     d.wait_for_element("#deliveries").await;
     let cancel = d.alert_id().await;
-    assert!(b.text("#alert-title").await.starts_with("Zrušené:"), "{}", b.text("#alert-title").await);
+    // The Cancel's own page (the original's is replaced once its Cancel has loaded).
+    d.wait("the Cancel's title", "return document.getElementById('alert-title').textContent.startsWith('Zrušené:');")
+        .await;
     let command = siren_command(&app, &siren.secret, "Cancel").await;
     ack(&app, &siren.secret, command, "completed").await;
     d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
@@ -247,7 +251,7 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     b.type_into("#signin-user", "ana").await;
     b.type_into("#signin-password", "ana-password-long\u{E007}").await;
     d.wait_for_element("#nav-alerts").await;
-    assert_eq!(b.execute("return document.activeElement.tagName;", json!([])).await, "H1");
+    d.wait("the heading to take the focus", "return document.activeElement.tagName === 'H1';").await;
 
     d.compose_from(template, "Morava").await;
     b.click("#status-Test").await;
@@ -265,6 +269,7 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     b.viewport(1366, 768).await;
     // Nobody is reached: submitting asks for that to be confirmed.
     d.wait_for_element("#confirmations input").await;
+    assert_eq!(b.text("#submit-alert").await, "Submit TEST for approval");
     b.click("#submit-alert").await;
     d.wait("the confirmation asked for", "return document.getElementById('editor-error').textContent !== '';").await;
     b.click("#confirmations input").await;
@@ -290,15 +295,16 @@ async fn a_test_alert_is_labelled_on_every_screen_and_an_expired_session_returns
     let slovak =
         "const s = document.getElementById('lang'); s.value = 'sk'; s.dispatchEvent(new Event('change')); return true;";
     b.execute(slovak, json!([])).await;
-    d.wait_for_element("#deliveries").await;
-    assert_eq!(d.banner().await, "TEST: nejde o skutočné varovanie");
+    d.wait("the screen again in Slovak", "return document.getElementById('banner').textContent === 'TEST: nejde o skutočné varovanie' && !!document.getElementById('deliveries');").await;
     d.shot("13-test-dashboard-sk").await;
 
     // The session ends (idle too long): the next request returns to sign-in, saying why.
     raw_sql(&app.app, "UPDATE sessions SET last_seen_ms = 0").await.unwrap();
     d.go("#/alerts").await;
     d.wait_for_element("#signin").await;
-    assert_eq!(b.text("#notice").await, "Vaše prihlásenie vypršalo. Prihláste sa znova.");
+    let said =
+        "return document.getElementById('notice').textContent === 'Vaše prihlásenie vypršalo. Prihláste sa znova.';";
+    d.wait("the reason on the sign-in screen", said).await;
     d.shot("14-session-expired").await;
     d.b.quit().await;
 }
