@@ -49,14 +49,21 @@ impl Coverage {
         area.circles.iter().for_each(|c| self.add_circle(*c));
     }
 
-    /// Adds a polygon.
+    /// Adds a polygon. One already held is not added again: every language's `info` of an
+    /// alert repeats its areas, and the same shape must count once in the area's size.
     pub fn add_polygon(&mut self, p: Polygon) {
+        if self.polygons.iter().any(|q| q.points() == p.points()) {
+            return;
+        }
         self.grow(p.bbox());
         self.polygons.push(p);
     }
 
-    /// Adds a circle.
+    /// Adds a circle (once, like a polygon).
     pub fn add_circle(&mut self, c: Circle) {
+        if self.circles.contains(&c) {
+            return;
+        }
         self.grow(c.bbox());
         self.circles.push(c);
     }
@@ -147,6 +154,20 @@ fn circle_reaches(c: &Circle, p: &Polygon) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shape_repeated_by_each_language_counts_once() {
+        let mut c = Coverage::new();
+        let square = "0,0 0,1 1,1 1,0 0,0";
+        c.add_polygon(Polygon::parse(square).unwrap());
+        let once = c.area_km2_upper_bound();
+        c.add_polygon(Polygon::parse(square).unwrap());
+        c.add_circle(Circle::parse("10,10 5").unwrap());
+        let with_circle = c.area_km2_upper_bound();
+        c.add_circle(Circle::parse("10,10 5").unwrap());
+        assert_eq!(c.area_km2_upper_bound(), with_circle);
+        assert!(with_circle > once && (with_circle - once - Circle::parse("10,10 5").unwrap().area_km2()).abs() < 1e-6);
+    }
 
     #[test]
     fn union_of_polygon_and_circle() {

@@ -46,6 +46,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body::<EditRequest>()
             .returns::<AlertView>(),
         Endpoint::get("/api/v1/alerts/{id}/cap", r, "alerts", "The alert's CAP XML, byte for byte", cap_xml),
+        Endpoint::get(
+            "/api/v1/alerts/{id}/preview",
+            r,
+            "alerts",
+            "The CAP XML a draft would be submitted as (identifier and times provisional), or the frozen CAP",
+            preview,
+        ),
         Endpoint::post(
             "/api/v1/alerts/{id}/submit",
             a,
@@ -190,9 +197,27 @@ async fn cap_xml(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
         .map_err(Error::from)?
         .ok_or(Error::NotFound("alert"))?;
     let xml = row.cap_xml.ok_or_else(|| ApiError::new("API-007", "a draft has no CAP message yet; submit it first"))?;
+    Ok(cap_response(xml))
+}
+
+/// What a draft's CAP would be, for the author's preview before submitting: the same building
+/// as submitting, with a provisional identifier and time. Once submitted, the frozen bytes.
+async fn preview(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
+    let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::NotFound("alert"))?;
+    let xml = match row.cap_xml.clone() {
+        Some(xml) => xml,
+        None => cap_alerts::write(&crate::domain::alerts::build::preview_alert(&app, &row).await?).into_bytes(),
+    };
+    Ok(cap_response(xml))
+}
+
+fn cap_response(xml: Vec<u8>) -> Response {
     let mut resp = xml.into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/cap+xml"));
-    Ok(resp)
+    resp
 }
 
 /// A submission, confirming what the reach check asked for.

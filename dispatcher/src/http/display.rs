@@ -9,18 +9,8 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
-use super::etag;
+use super::files::{PAGE_POLICY, etag};
 use super::routes::{Access, Endpoint};
-
-/// Scripts and styles only from this origin and no inline ones, requests only back to it, and
-/// every DOM sink guarded by Trusted Types (the page writes text, never markup).
-const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-     img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
-     require-trusted-types-for 'script'; trusted-types 'none'";
-
-/// A kiosk revalidates every load (a cheap 304), so an upgraded server's page reaches it on
-/// its next reload and never a stale mix of old and new modules.
-const CACHE: &str = "no-cache";
 
 /// One embedded file.
 struct Asset {
@@ -48,7 +38,7 @@ const ASSETS: &[Asset] = &[
 
 /// The ETag of each file, computed once.
 static ETAGS: LazyLock<Vec<String>> =
-    LazyLock::new(|| std::iter::once(&PAGE).chain(ASSETS).map(|a| etag::of(a.body)).collect());
+    LazyLock::new(|| std::iter::once(&PAGE).chain(ASSETS).map(|a| etag(a.body)).collect());
 
 /// The display routes.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -76,7 +66,7 @@ async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response,
 }
 
 fn serve(a: &Asset, etag: &str, headers: &HeaderMap) -> Response {
-    etag::respond_static(headers, a.body, etag, a.media, CACHE)
+    super::files::serve(a.media, a.body, etag, headers)
 }
 
 #[cfg(test)]

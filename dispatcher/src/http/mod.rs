@@ -2,6 +2,7 @@
 //! builds every route from the route table, each behind the authorization layer with the
 //! access it declares.
 
+pub mod admin;
 pub mod alerts;
 pub mod areas;
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod display;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod openapi;
 pub mod public;
@@ -22,6 +24,7 @@ pub mod pwa;
 pub mod residents;
 pub mod routes;
 pub mod session;
+pub mod signals;
 pub mod siren_tests;
 pub mod templates;
 pub mod users;

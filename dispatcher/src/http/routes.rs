@@ -152,6 +152,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::devices::endpoints());
     all.extend(super::device_protocol::endpoints());
     all.extend(super::siren_tests::endpoints());
+    all.extend(super::signals::endpoints());
     all.extend(super::templates::endpoints());
     all.extend(super::areas::endpoints());
     all.extend(super::users::endpoints());
@@ -161,5 +162,6 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::display::endpoints());
     all.extend(super::public::endpoints());
     all.extend(super::pwa::endpoints());
+    all.extend(super::admin::endpoints());
     all
 }

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod admin;
 mod agent;
 mod authz;
 mod browser;

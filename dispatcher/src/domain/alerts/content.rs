@@ -41,6 +41,13 @@ pub struct AlertContent {
     /// Named areas (by id) that every info block covers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub areas: Vec<i64>,
+    /// The template the alert was started from, by id. Not part of the CAP message: it lets an
+    /// approver see what changed from the standard wording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<i64>,
+    /// The earlier alert it was started from, by id (likewise only for showing the changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
 }
 
 fn public() -> Scope {

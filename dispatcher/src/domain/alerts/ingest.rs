@@ -112,6 +112,8 @@ pub(crate) async fn insert_frozen(
         incidents: alert.incidents.clone(),
         infos: alert.infos.clone(),
         areas: Vec::new(),
+        template: None,
+        from: None,
     };
     let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
     let new = NewAlert {

@@ -54,13 +54,17 @@ pub async fn create(app: &App, caller: &Caller, req: CreateRequest) -> Result<Al
             let mut c =
                 AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?;
             c.fill(&req.values)?;
+            (c.template, c.from) = (Some(t), None);
             c
         }
         (None, None, Some(id)) => {
             let row = alerts::by_id(&mut tx, id)
                 .await?
                 .ok_or_else(|| Error::invalid("/from", format!("there is no alert {id}")))?;
-            AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?
+            let mut c =
+                AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?;
+            (c.template, c.from) = (None, Some(id));
+            c
         }
         _ => return Err(Error::invalid("", "give exactly one of content, template or from")),
     };
