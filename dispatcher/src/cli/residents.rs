@@ -35,7 +35,7 @@ pub async fn run(settings: Settings, c: &ResidentsCommand) -> anyhow::Result<Exi
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty && total > 0 {
-            eprint!("\rimporting: {:>3}% ({done}/{total})", done * 100 / total);
+            eprint!("\r{}", bar(done, total));
             let _ = std::io::stderr().flush();
         }
     };
@@ -67,4 +67,25 @@ pub async fn run(settings: Settings, c: &ResidentsCommand) -> anyhow::Result<Exi
         report.bad.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar of 30 cells: `importing [#########.....................]  30% (300/1000)`.
+fn bar(done: usize, total: usize) -> String {
+    let filled = done.min(total) * 30 / total.max(1);
+    format!(
+        "importing [{}{}] {:>3}% ({done}/{total})",
+        "#".repeat(filled),
+        ".".repeat(30 - filled),
+        done.min(total) * 100 / total.max(1)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_fills_with_the_rows_stored() {
+        assert_eq!(super::bar(0, 10), format!("importing [{}]   0% (0/10)", ".".repeat(30)));
+        assert_eq!(super::bar(5, 10), format!("importing [{}{}]  50% (5/10)", "#".repeat(15), ".".repeat(15)));
+        assert_eq!(super::bar(10, 10), format!("importing [{}] 100% (10/10)", "#".repeat(30)));
+    }
 }
