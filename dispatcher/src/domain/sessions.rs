@@ -136,6 +136,32 @@ pub async fn authenticate(app: &App, cookie: &str, address: &str) -> Result<Call
     })
 }
 
+/// Whether a caller authenticated earlier may still act: its session exists and has not expired
+/// (idle or absolute), or its token is neither revoked nor expired; the user is not disabled.
+/// For long answers (a delivery stream) that must end when the caller's right to them does.
+/// Reads only: watching does not keep a session alive.
+pub async fn still_valid(app: &App, caller: &Caller) -> Result<bool> {
+    let now = now_ms();
+    let mut conn = app.db.read().await?;
+    let alive = match (&caller.via, &caller.actor) {
+        (Via::Session { id_hash, .. }, _) => {
+            let idle_ms = i64::from(app.settings.security.session_idle_minutes) * 60_000;
+            sessions::get(&mut conn, id_hash)
+                .await?
+                .is_some_and(|s| s.expires_ms >= now && s.last_seen_ms + idle_ms >= now)
+        }
+        (Via::Token { .. }, Actor::Token { id, .. }) => crate::db::tokens::by_id(&mut conn, *id)
+            .await?
+            .is_some_and(|t| t.revoked_ms.is_none() && t.expires_ms.is_none_or(|e| e >= now)),
+        _ => false,
+    };
+    let user_ok = match caller.user_id() {
+        Some(u) => users::by_id(&mut conn, u).await?.is_some_and(|u| !u.disabled),
+        None => true,
+    };
+    Ok(alive && user_ok)
+}
+
 /// Ends the caller's session.
 pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
     let Via::Session { id_hash, .. } = &caller.via else {

@@ -20,6 +20,7 @@ use super::routes::{Access, Endpoint, READERS};
 use crate::app::App;
 use crate::db::deliveries::{self, DeliveryRow};
 use crate::db::{alerts, fanouts};
+use crate::domain::caller::Caller;
 use crate::domain::error::Error;
 
 /// The deliveries' routes.
@@ -166,29 +167,44 @@ async fn export(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
 /// Counts every second, sent when they change. Counting a very large fan-out takes a while:
 /// the pause is then ten times the count's own time, so a dashboard never keeps the database
 /// busy for more than a tenth of the time.
-fn counts(app: App, id: i64) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold((app, None::<Summary>, None::<Duration>), move |(app, last, pause)| async move {
-        let mut pause = pause;
-        loop {
-            if let Some(p) = pause {
-                tokio::time::sleep(p).await;
-            }
-            let started = std::time::Instant::now();
-            let result = summary(&app, id).await;
-            pause = Some((started.elapsed() * 10).max(Duration::from_secs(1)));
-            match result {
-                Ok(s) if Some(&s) != last.as_ref() => {
-                    let event = Event::default().event("counts").json_data(&s).unwrap_or_default();
-                    return Some((Ok(event), (app, Some(s), pause)));
+fn counts(app: App, id: i64, caller: Caller) -> impl Stream<Item = Result<Event, Infallible>> {
+    let checked = std::time::Instant::now();
+    stream::unfold((app, None::<Summary>, None::<Duration>, checked), move |(app, last, pause, checked)| {
+        let caller = caller.clone();
+        async move {
+            let mut pause = pause;
+            let mut checked = checked;
+            loop {
+                if let Some(p) = pause {
+                    tokio::time::sleep(p).await;
                 }
-                Ok(_) => {}
-                Err(_) => return None,
+                // The stream ends when its caller signs out, expires or is revoked.
+                if checked.elapsed() >= RECHECK {
+                    if !crate::domain::sessions::still_valid(&app, &caller).await.unwrap_or(false) {
+                        return None;
+                    }
+                    checked = std::time::Instant::now();
+                }
+                let started = std::time::Instant::now();
+                let result = summary(&app, id).await;
+                pause = Some((started.elapsed() * 10).max(Duration::from_secs(1)));
+                match result {
+                    Ok(s) if Some(&s) != last.as_ref() => {
+                        let event = Event::default().event("counts").json_data(&s).unwrap_or_default();
+                        return Some((Ok(event), (app, Some(s), pause, checked)));
+                    }
+                    Ok(_) => {}
+                    Err(_) => return None,
+                }
             }
         }
     })
 }
 
-async fn stream_handler(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
+/// How often a delivery stream checks that its caller may still watch.
+const RECHECK: Duration = Duration::from_secs(5);
+
+async fn stream_handler(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
     summary(&app, id).await?;
-    Ok(Sse::new(counts(app, id)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    Ok(Sse::new(counts(app, id, caller)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }

@@ -114,6 +114,19 @@ on_both!(tracking_lists_exports_and_streams, |app: TestApp| async move {
     let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
     let text = String::from_utf8_lossy(&chunk);
     assert!(text.starts_with("event: counts\ndata: {") && text.contains("\"sent\":3"), "{text}");
+    // Signing out ends the stream within its next check (every 5 s).
+    let out = app.call(reqwest::Method::DELETE, "/api/v1/session", Auth::Session(&reader), crate::support::Body::Empty);
+    assert!(out.await.status.is_success());
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(c)) if String::from_utf8_lossy(&c).starts_with(':') => continue,
+                Ok(Some(c)) => panic!("more counts after signing out: {}", String::from_utf8_lossy(&c)),
+                _ => return,
+            }
+        }
+    });
+    ended.await.expect("the stream ends once its session is gone");
     let prom = app.token("prom", Role::Operator, &["metrics"]).await;
     let metrics = app.get("/metrics", Auth::Token(&prom)).await.text();
     assert!(metrics.contains("tocsin_deliveries_total{channel=\"memory\",outcome=\"sent\"} 3"), "{metrics}");
