@@ -168,13 +168,21 @@ mod tests {
 
     #[test]
     fn old_keys_are_thrown_away_not_used() {
-        let pool = KeyPool::new(50, Duration::from_millis(900));
-        wait_for(&pool, 50);
-        let first: Vec<[u8; 65]> =
-            pool.shared.keys.lock().map(|k| k.iter().map(|(k, _)| k.public).collect()).unwrap_or_default();
-        std::thread::sleep(Duration::from_millis(1000));
+        // No refill thread (capacity 0), so only `take` can keep an old key from being used.
+        let pool = KeyPool::new(0, Duration::from_millis(900));
+        let rng = SystemRandom::new();
+        let made = Instant::now().checked_sub(Duration::from_secs(2)).unwrap_or_else(Instant::now);
+        let first: Vec<[u8; 65]> = (0..3)
+            .map(|_| {
+                let k = EphemeralKey::generate(&rng).unwrap();
+                let public = k.public;
+                pool.shared.keys.lock().unwrap().push_back((k, made));
+                public
+            })
+            .collect();
         let key = pool.take().map(|k| k.public).unwrap_or([0; 65]);
         assert!(!first.contains(&key), "a key older than max_age was used");
+        assert_eq!(pool.ready(), 0, "the old keys were thrown away");
     }
 
     #[test]
