@@ -73,7 +73,8 @@ pub struct DeviceView {
     pub problems: Vec<String>,
 }
 
-fn split(list: &str) -> Vec<String> {
+/// The items of a stored comma-separated list (groups, capabilities), without blanks.
+pub(crate) fn split(list: &str) -> Vec<String> {
     list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 

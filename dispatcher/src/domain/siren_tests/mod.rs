@@ -17,6 +17,7 @@ pub use run::{run_due, run_now};
 
 use super::audit::{self, Event};
 use super::caller::Caller;
+use super::devices::split;
 use super::error::{Error, Result};
 use crate::app::App;
 use crate::db::siren_tests::{self, ScheduleFields, ScheduleRow};
@@ -104,10 +105,6 @@ impl ScheduleView {
 /// A test signal of the catalogue.
 fn signal<'a>(app: &'a App, code: &str) -> Option<&'a crate::config::Signal> {
     app.settings.devices.signals.iter().find(|s| s.code == code && s.test)
-}
-
-fn split(groups: &str) -> Vec<String> {
-    groups.split(',').map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect()
 }
 
 /// A time in milliseconds as local RFC 3339.

@@ -6,7 +6,7 @@
 use chrono::{Local, TimeZone};
 use serde_json::json;
 
-use super::{next_run, record, signal, split, user};
+use super::{next_run, record, signal, user};
 use crate::app::App;
 use crate::db::now_ms;
 use crate::db::siren_tests::{self, ScheduleRow};
@@ -117,7 +117,7 @@ fn test_alert(app: &App, row: &ScheduleRow, due_ms: i64) -> Result<cap_alerts::A
         "description": format!("A scheduled {audible} test of the sirens ({}). This is not a warning.", s.name),
         "parameters": [
             { "valueName": "TOCSIN_SIREN_SIGNAL", "value": row.signal },
-            { "valueName": GROUPS_PARAMETER, "value": split(&row.groups).join(",") },
+            { "valueName": GROUPS_PARAMETER, "value": row.groups },
             { "valueName": KINDS_PARAMETER, "value": "siren" },
         ],
     });
