@@ -1,5 +1,8 @@
 // The app's words in English and Slovak. `{name}` marks a value filled in. Every key exists in
-// both languages (a unit test of the admin crate checks it).
+// both languages (a unit test of the admin crate checks it). Screens with many words of their
+// own keep them in a `words-*.js` module of the same shape, merged in below.
+
+const SCREENS = [];
 
 export const WORDS = {
   en: {
@@ -423,6 +426,10 @@ export const WORDS = {
     falseAlarm: 'Bol to planý poplach',
   },
 };
+
+for (const more of SCREENS) {
+  for (const lang of Object.keys(WORDS)) Object.assign(WORDS[lang], more[lang]);
+}
 
 let current = 'en';
 

@@ -67,21 +67,24 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_words() {
-        let words = std::str::from_utf8(ASSETS.iter().find(|a| a.name == "words.js").map_or(&[][..], |a| a.body))
-            .unwrap_or_default();
-        let keys = |lang: &str| -> Vec<String> {
-            let head = format!("\n  {lang}: {{\n");
-            let start = words.find(&head).map_or(words.len(), |s| s + head.len());
-            let end = words[start..].find("\n  },").map_or(words.len(), |e| start + e);
-            let mut k: Vec<String> = words[start..end]
-                .lines()
-                .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k.trim().to_owned()))
-                .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                .collect();
-            k.sort();
-            k
-        };
-        assert!(!keys("en").is_empty());
-        assert_eq!(keys("en"), keys("sk"));
+        let files: Vec<&Asset> = ASSETS.iter().filter(|a| a.name.starts_with("words")).collect();
+        assert!(!files.is_empty());
+        for file in files {
+            let words = std::str::from_utf8(file.body).unwrap_or_default();
+            let keys = |lang: &str| -> Vec<String> {
+                let head = format!("\n  {lang}: {{\n");
+                let start = words.find(&head).map_or(words.len(), |s| s + head.len());
+                let end = words[start..].find("\n  },").map_or(words.len(), |e| start + e);
+                let mut k: Vec<String> = words[start..end]
+                    .lines()
+                    .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k.trim().to_owned()))
+                    .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .collect();
+                k.sort();
+                k
+            };
+            assert!(!keys("en").is_empty(), "{} has no English words", file.name);
+            assert_eq!(keys("en"), keys("sk"), "{} differs between the languages", file.name);
+        }
     }
 }
