@@ -4,6 +4,12 @@
 
 let csrf = null;
 let expired = () => {};
+let lastAnswered = Date.now();
+
+/** When the server last answered a request of this session (each one keeps it alive). */
+export function lastAnswer() {
+  return lastAnswered;
+}
 
 /** An API problem (RFC 9457): its status, stable `code`, `field` at fault and findings. */
 export class Problem extends Error {
@@ -43,6 +49,7 @@ export async function api(method, path, body) {
   } catch {
     throw new Problem(0, null);
   }
+  if (r.status !== 401) lastAnswered = Date.now();
   if (r.status === 204) return null;
   const text = await r.text();
   let json = null;

@@ -8,6 +8,7 @@ import { changePassword, signIn } from './signin.js';
 import { alertList } from './list.js';
 import { compose } from './compose.js';
 import { alertScreen } from './review.js';
+import { stop as stopWatching, watchSession } from './expiry.js';
 
 const main = document.getElementById('main');
 const app = {
@@ -93,6 +94,7 @@ async function route() {
 
 function signedIn(me) {
   app.me = me;
+  watchSession(me, sessionEnded);
   setCsrf(me.csrfToken);
   route();
 }
@@ -105,16 +107,27 @@ async function signOut() {
     // Signed out either way: the cookie is gone or the session had ended.
   }
   app.me = null;
+  stopWatching();
   setCsrf(null);
   location.hash = '#/alerts';
   route();
 }
 
-whenExpired(() => {
+function expired() {
   leave();
+  stopWatching();
   app.me = null;
   route().then(() => app.notice(t('sessionExpired')));
-});
+}
+
+/** The session's time is up by the page's own clock: it ends on the server too. */
+function sessionEnded() {
+  api('DELETE', '/api/v1/session').catch(() => {});
+  setCsrf(null);
+  expired();
+}
+
+whenExpired(expired);
 
 async function start() {
   setLanguage(localStorage.getItem('tocsin.admin.lang') || (navigator.language.startsWith('sk') ? 'sk' : 'en'));
@@ -129,6 +142,7 @@ async function start() {
   try {
     app.me = await api('GET', '/api/v1/session');
     setCsrf(app.me.csrfToken);
+    watchSession(app.me, sessionEnded);
   } catch {
     app.me = null;
   }

@@ -48,7 +48,7 @@ export async function reachPreview(box, id) {
             n: s.segments,
           }),
         }),
-        h('pre', { class: 'sms-text', lang: s.language, text: s.text }),
+        h('pre', { class: 'sms-text', tabindex: '0', role: 'region', 'aria-label': `SMS ${s.language}`, lang: s.language, text: s.text }),
         s.truncated ? h('p', { class: 'warning', text: t('smsTruncated') }) : null,
       ),
     ),
@@ -105,6 +105,6 @@ export function capXml(xml, title = t('capTitle')) {
     'details',
     { class: 'cap', id: 'cap' },
     h('summary', { text: title }),
-    h('pre', { class: 'xml', text: xml || '' }),
+    h('pre', { class: 'xml', tabindex: '0', role: 'region', 'aria-label': title, text: xml || '' }),
   );
 }

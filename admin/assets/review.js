@@ -77,7 +77,7 @@ async function diffSection(alert) {
     { id: 'diff' },
     title,
     h('p', { class: 'hint', text: base.label }),
-    h('pre', { class: 'diff' }, lines.map((l) => h('span', { class: cls[l.op], text: `${l.op} ${l.line}\n` }))),
+    h('pre', { class: 'diff', tabindex: '0', role: 'region', 'aria-label': t('diffTitle') }, lines.map((l) => h('span', { class: cls[l.op], text: `${l.op} ${l.line}\n` }))),
   );
 }
 

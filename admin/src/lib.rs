@@ -40,6 +40,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard.js"),
     asset!("diff.js"),
     asset!("previews.js"),
+    asset!("expiry.js"),
 ];
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub async fn caller(app: &App, name: &str, role: Role) -> anyhow::Result<Caller>
         csrf: "bench".into(),
         second_factor: true,
         must_change_password: false,
+        expires_ms: i64::MAX,
     };
     Ok(Caller {
         actor: Actor::User { id: u.id, username: u.username },

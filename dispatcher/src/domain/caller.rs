@@ -16,6 +16,8 @@ pub enum Via {
         second_factor: bool,
         /// Whether the password must be changed before anything else.
         must_change_password: bool,
+        /// When the session ends however active it is (Unix milliseconds).
+        expires_ms: i64,
     },
     /// A bearer token, with its scopes.
     Token {

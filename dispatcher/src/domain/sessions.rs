@@ -82,8 +82,13 @@ pub async fn login(app: &App, username: &str, pw: &str, code: Option<&str>, addr
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     Metrics::count(&app.metrics.logins, "ok");
-    let via =
-        Via::Session { id_hash, csrf: csrf.clone(), second_factor, must_change_password: user.must_change_password };
+    let via = Via::Session {
+        id_hash,
+        csrf: csrf.clone(),
+        second_factor,
+        must_change_password: user.must_change_password,
+        expires_ms: expires,
+    };
     let caller =
         Caller { actor, roles: parse_roles(&user.roles).unwrap_or_default(), address: address.to_owned(), via };
     Ok(Login { cookie, csrf, caller })
@@ -127,6 +132,7 @@ pub async fn authenticate(app: &App, cookie: &str, address: &str) -> Result<Call
         csrf: session.csrf_token,
         second_factor: session.second_factor,
         must_change_password: user.must_change_password,
+        expires_ms: session.expires_ms,
     };
     Ok(Caller {
         actor: Actor::User { id: user.id, username: user.username },

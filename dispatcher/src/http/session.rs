@@ -80,15 +80,20 @@ pub struct SessionView {
     pub second_factor: bool,
     /// Whether the password must be changed before anything else.
     pub must_change_password: bool,
+    /// When the session ends however active it is (Unix milliseconds); none for a token.
+    pub expires_at_ms: Option<i64>,
+    /// A session with no request for this many seconds ends; none for a token.
+    pub idle_seconds: Option<u32>,
 }
 
-fn view(caller: &Caller) -> SessionView {
-    let (csrf_token, second_factor, must_change_password) = match &caller.via {
-        Via::Session { csrf, second_factor, must_change_password, .. } => {
-            (Some(csrf.clone()), *second_factor, *must_change_password)
+fn view(app: &App, caller: &Caller) -> SessionView {
+    let (csrf_token, second_factor, must_change_password, expires_at_ms) = match &caller.via {
+        Via::Session { csrf, second_factor, must_change_password, expires_ms, .. } => {
+            (Some(csrf.clone()), *second_factor, *must_change_password, Some(*expires_ms))
         }
-        Via::Token { .. } => (None, false, false),
+        Via::Token { .. } => (None, false, false, None),
     };
+    let idle_seconds = expires_at_ms.map(|_| app.settings.security.session_idle_minutes.saturating_mul(60));
     SessionView {
         actor: caller.actor.label(),
         user_id: caller.user_id(),
@@ -96,6 +101,8 @@ fn view(caller: &Caller) -> SessionView {
         csrf_token,
         second_factor,
         must_change_password,
+        expires_at_ms,
+        idle_seconds,
     }
 }
 
@@ -111,15 +118,15 @@ async fn login(
     let l = sessions::login(&app, &req.username, &req.password, req.totp.as_deref(), &address).await?;
     let max_age = i64::from(app.settings.security.session_absolute_hours) * 3600;
     let cookie = format!("{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}", l.cookie);
-    let mut resp = (StatusCode::OK, Json(view(&l.caller))).into_response();
+    let mut resp = (StatusCode::OK, Json(view(&app, &l.caller))).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(resp)
 }
 
-async fn whoami(caller: Caller) -> Json<SessionView> {
-    Json(view(&caller))
+async fn whoami(app: axum::extract::State<App>, caller: Caller) -> Json<SessionView> {
+    Json(view(&app, &caller))
 }
 
 async fn logout(app: axum::extract::State<App>, caller: Caller) -> ApiResult<Response> {

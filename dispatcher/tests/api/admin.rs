@@ -7,7 +7,9 @@
 //! on every screen, and an expired session returns to sign-in. Screenshots of every step go to
 //! `test-output/admin/`.
 
+mod a11y;
 mod desk;
+mod session;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;

@@ -25,7 +25,13 @@ use crate::support::{TestApp, content, raw_sql};
 pub async fn caller(app: &App, name: &str, roles: &[Role]) -> Caller {
     let (u, _) =
         accounts::add(app, &Actor::System, "test", name, name, roles, Some("a long enough password")).await.unwrap();
-    let via = Via::Session { id_hash: "x".into(), csrf: "x".into(), second_factor: true, must_change_password: false };
+    let via = Via::Session {
+        id_hash: "x".into(),
+        csrf: "x".into(),
+        second_factor: true,
+        must_change_password: false,
+        expires_ms: i64::MAX,
+    };
     Caller { actor: Actor::User { id: u.id, username: u.username }, roles: roles.to_vec(), address: "test".into(), via }
 }
 
