@@ -81,6 +81,7 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     assert_eq!(b.text("#idle-device").await, NAME);
     assert_eq!(b.text("#idle-status").await, "Žiadne platné varovania");
     k.shots("idle").await;
+    crate::browser::a11y::assert_accessible(b, "the idle display").await;
 
     let alert = k.issue(bilingual("Actual")).await;
     k.wait_slide("sk", "Povodeň na Dunaji").await;
@@ -93,6 +94,7 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     assert_eq!(b.execute(band, json!([])).await, "rgb(139, 0, 0)", "Extreme is dark red");
     k.wait_delivery(alert, "acknowledged").await;
     k.shots("alert-sk").await;
+    crate::browser::a11y::assert_accessible(b, "the display showing an alert").await;
 
     k.wait_slide("en", "Danube flood").await;
     assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extreme danger");

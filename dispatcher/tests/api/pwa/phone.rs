@@ -157,10 +157,12 @@ for (const e of document.querySelectorAll('body *')) {
 return bad;"#;
 
 impl Phone {
-    /// Fails when any visible text has too little contrast.
+    /// Fails when any visible text has too little contrast, or the view breaks any other WCAG
+    /// 2.2 A or AA rule that axe-core checks.
     pub async fn check_contrast(&self, view: &str) {
         let bad = self.browser.execute(LOW_CONTRAST, json!([])).await;
         assert_eq!(bad, json!([]), "text below WCAG AA contrast in {view}");
+        crate::browser::a11y::assert_accessible(&self.browser, view).await;
     }
 }
 
