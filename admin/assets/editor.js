@@ -143,7 +143,7 @@ export async function editor(main, app, alert, mode) {
     fill(
       confirmations,
       ((reach && reach.confirmations) || []).map((c) =>
-        h('label', { class: 'check confirm' }, h('input', { type: 'checkbox', name: 'confirm', value: c }), ` ${t(`confirmBox_${c}`)}`),
+        h('label', { class: 'check confirm' }, h('input', { type: 'checkbox', name: 'confirm', value: c, id: `confirm-${c}` }), ` ${t(`confirmBox_${c}`)}`),
       ),
     );
   }

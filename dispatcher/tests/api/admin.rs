@@ -9,6 +9,7 @@
 
 mod a11y;
 mod desk;
+mod keyboard;
 mod session;
 
 use dispatcher::domain::roles::Role;

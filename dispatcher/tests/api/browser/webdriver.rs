@@ -219,6 +219,15 @@ impl Browser {
         self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
     }
 
+    /// Presses `key` while `modifier` (Shift `\u{E008}`, Control `\u{E009}`) is held.
+    pub async fn press_with(&self, modifier: &str, key: &str) {
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+            { "type": "keyDown", "value": modifier }, { "type": "keyDown", "value": key },
+            { "type": "keyUp", "value": key }, { "type": "keyUp", "value": modifier },
+        ] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
     /// Ends the session (closing Chromium).
     pub async fn quit(self) {
         self.call(reqwest::Method::DELETE, "", None).await;
