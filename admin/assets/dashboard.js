@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { fill, h, when } from './dom.js';
 import { t } from './words.js';
 import { alertHeader } from './review.js';
+import { deliveriesChart } from './chart.js';
 
 const STATUSES = ['queued', 'sent', 'delivered', 'acknowledged', 'failed', 'expired', 'cancelled'];
 const SHOWN = ['queued', 'sent', 'delivered', 'acknowledged', 'failed'];
@@ -94,6 +95,44 @@ function corrections(app, alert, error) {
   );
 }
 
+/** Each channel's deliveries in all, from a summary. */
+function totals(summary) {
+  return Object.fromEntries(Object.entries(summary.channels).map(([n, c]) => [n, STATUSES.reduce((k, s) => k + (c[s] || 0), 0)]));
+}
+
+/** Redraws the chart at most every two seconds however often the counts change. */
+function chartUpdater(box, id) {
+  let last = { channels: {} };
+  let timer = null;
+  let running = false;
+  const draw = async () => {
+    timer = null;
+    if (running) return;
+    running = true;
+    try {
+      const timeline = await api('GET', `/api/v1/alerts/${id}/deliveries/timeline`);
+      fill(box, deliveriesChart(timeline, totals(last)), h('p', { class: 'hint', text: t('chartHint') }));
+    } catch {
+      // The counts above stay current; the chart catches up at the next change.
+    } finally {
+      running = false;
+    }
+  };
+  return {
+    update(summary) {
+      last = summary;
+      if (!timer) timer = setTimeout(draw, 2000);
+    },
+    now(summary) {
+      last = summary;
+      return draw();
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 export async function dashboard(main, app, alert) {
   app.mode(alert.mode);
   const table = h(
@@ -105,6 +144,8 @@ export async function dashboard(main, app, alert) {
   );
   const live = h('p', { class: 'hint', id: 'stream-state', text: t('streamConnecting') });
   const failBox = h('section', { id: 'failures-box' });
+  const chartBox = h('section', { id: 'chart-box' });
+  const chart = chartUpdater(chartBox, alert.id);
   const threadBox = h('section', { id: 'thread-box' });
   const error = h('p', { class: 'error', role: 'alert', id: 'dashboard-error' });
   fill(
@@ -115,11 +156,13 @@ export async function dashboard(main, app, alert) {
     error,
     table,
     live,
+    chartBox,
     failBox,
     threadBox,
   );
-  counts(table, await api('GET', `/api/v1/alerts/${alert.id}/deliveries`));
-  await Promise.all([failures(failBox, alert.id), thread(threadBox, alert)]);
+  const first = await api('GET', `/api/v1/alerts/${alert.id}/deliveries`);
+  counts(table, first);
+  await Promise.all([failures(failBox, alert.id), thread(threadBox, alert), chart.now(first)]);
   let failed = -1;
   const source = new EventSource(`/api/v1/alerts/${alert.id}/deliveries/stream`);
   source.addEventListener('open', () => {
@@ -128,6 +171,7 @@ export async function dashboard(main, app, alert) {
   source.addEventListener('counts', (e) => {
     const summary = JSON.parse(e.data);
     counts(table, summary);
+    chart.update(summary);
     const nowFailed = Object.values(summary.channels).reduce((n, c) => n + (c.failed || 0), 0);
     if (nowFailed !== failed) {
       failed = nowFailed;
@@ -139,5 +183,8 @@ export async function dashboard(main, app, alert) {
     // A refused stream may be an ended session: one plain request finds out (and signs out).
     api('GET', `/api/v1/alerts/${alert.id}/deliveries`).catch(() => {});
   });
-  app.onLeave(() => source.close());
+  app.onLeave(() => {
+    source.close();
+    chart.stop();
+  });
 }

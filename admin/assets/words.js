@@ -221,6 +221,13 @@ export const WORDS = {
     cancelAlert: 'Cancel',
     allClear: 'All clear',
     falseAlarm: 'This was a false alarm',
+    chartTitle: 'Deliveries over time',
+    chartEmpty: 'Nothing has been sent yet.',
+    chartLegend: '{sent} sent, {delivered} confirmed of {total}',
+    chartHint: 'Solid line: share of the channel sent; dashed: share confirmed (receipts, device acknowledgements).',
+    chartAsTable: 'The figures as a table',
+    chartTableCaption: 'Sent / confirmed in each interval after issue',
+    chartAfter: 'Up to',
   },
   sk: {
     language: 'Jazyk',
@@ -438,6 +445,13 @@ export const WORDS = {
     cancelAlert: 'Zrušiť',
     allClear: 'Koniec ohrozenia',
     falseAlarm: 'Bol to planý poplach',
+    chartTitle: 'Doručovanie v čase',
+    chartEmpty: 'Zatiaľ nebolo nič odoslané.',
+    chartLegend: '{sent} odoslaných, {delivered} potvrdených z {total}',
+    chartHint: 'Plná čiara: podiel kanála odoslaný; prerušovaná: podiel potvrdený (potvrdenia doručenia, potvrdenia zariadení).',
+    chartAsTable: 'Údaje ako tabuľka',
+    chartTableCaption: 'Odoslané / potvrdené v každom intervale po vydaní',
+    chartAfter: 'Do',
   },
 };
 

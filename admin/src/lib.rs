@@ -41,6 +41,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("diff.js"),
     asset!("previews.js"),
     asset!("expiry.js"),
+    asset!("chart.js"),
 ];
 
 #[cfg(test)]

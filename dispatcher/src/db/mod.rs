@@ -15,6 +15,7 @@ pub mod audit;
 pub mod changes;
 pub mod deliveries;
 pub mod delivery_counts;
+pub mod delivery_timeline;
 pub mod devices;
 pub mod fanouts;
 pub mod instance_keys;

@@ -27,6 +27,7 @@ pub mod session;
 pub mod signals;
 pub mod siren_tests;
 pub mod templates;
+pub mod timeline;
 pub mod users;
 pub mod webhooks;
 

@@ -146,6 +146,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::session::endpoints());
     all.extend(super::alerts::endpoints());
     all.extend(super::deliveries::endpoints());
+    all.extend(super::timeline::endpoints());
     all.extend(super::webhooks::endpoints());
     all.extend(super::channels::endpoints());
     all.extend(super::residents::endpoints());

@@ -212,6 +212,17 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait_cell("deliveries", "webhook", Some("failed"), "1").await;
     d.wait("the failure listed", "return document.querySelectorAll('#failures li').length === 1;").await;
     assert!(b.text("#failures").await.contains("Webhooks"), "{}", b.text("#failures").await);
+    // The chart of deliveries over time follows: the siren sent and confirmed, from the
+    // server's timeline.
+    let timeline = app.get(&format!("/api/v1/alerts/{id}/deliveries/timeline"), Auth::Session(&ana)).await.json();
+    let sum = |kind: &str| {
+        timeline["channels"]["siren"][kind].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).sum::<i64>()
+    };
+    assert_eq!((sum("sent"), sum("delivered")), (1, 1), "{timeline}");
+    assert_eq!(timeline["bucketMs"], 1000, "a fan-out of seconds is counted per second: {timeline}");
+    let legend = "const l = document.querySelector('#chart li[data-channel=siren]'); \
+                  return !!l && l.textContent.includes('1 sent, 1 confirmed of 1');";
+    d.wait("the chart's siren line", legend).await;
     assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
     d.shot("08-dashboard").await;
 

@@ -73,6 +73,13 @@ on_both!(webhooks_get_every_alert_signed, |app: TestApp| async move {
     let s = wait_for(&app, &approver, id, "webhook", "sent", 1).await;
     assert_eq!(s["channels"]["webhook"]["failed"], 1, "410: {s}");
     assert_eq!(s["channels"]["webhook"]["queued"], 1, "429 waits: {s}");
+    // The dashboard's chart: the one sent in the first intervals after issue, nothing confirmed.
+    let timeline = app.get(&format!("/api/v1/alerts/{id}/deliveries/timeline"), Auth::Session(&approver)).await.json();
+    let total = |kind: &str| -> i64 {
+        timeline["channels"]["webhook"][kind].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).sum()
+    };
+    assert_eq!((total("sent"), total("delivered")), (1, 0), "{timeline}");
+    assert_eq!(timeline["startMs"], alert["issuedMs"], "{timeline}");
     let hooks = app.get("/api/v1/webhooks", Auth::Session(&op)).await.json();
     let gone = hooks.as_array().unwrap().iter().find(|h| h["name"] == "gone").unwrap();
     assert_eq!(gone["active"], false, "a webhook answering 410 is dropped");
