@@ -1,5 +1,6 @@
 //! The admin web app at `/admin` in a real headless Chromium against a running server with
-//! real peers (a siren speaking the device protocol from the test, a webhook receiver): an
+//! real peers (a siren speaking the device protocol from the test, a Web Push service that
+//! checks VAPID and decrypts, for three residents, and a webhook receiver): an
 //! author composes from a template, sees the reach and the previews and submits; a second
 //! person (with a second factor) approves; the author issues with a typed confirmation; the
 //! dashboard follows the siren's acknowledgements and the webhook; a Cancel in one click goes
@@ -18,7 +19,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::devices::register;
-use crate::support::{Auth, Backend, Receiver, content, raw_sql, spawn};
+use crate::peers::Peers;
+use crate::support::{Auth, Backend, Receiver, content, raw_sql, spawn, spawn_with};
 use desk::{Desk, ack, area_and_template, shots, siren_command};
 
 #[tokio::test]
@@ -78,7 +80,8 @@ async fn a_drafts_cap_preview_is_built_as_submitting_would_and_then_is_the_froze
 
 #[tokio::test]
 async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_sirens_and_a_cancel() {
-    let Some(app) = spawn(Backend::Sqlite).await else { return };
+    let Some(peers) = Peers::start().await else { return };
+    let Some(app) = spawn_with(Backend::Sqlite, peers.configure()).await else { return };
     // The duty officer may write and approve, but never approve what they wrote.
     let ana = app.user("ana", &[Role::Author, Role::Approver]).await;
     let boris = app.user("boris", &[Role::Approver]).await;
@@ -92,6 +95,16 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     let (_, template) = area_and_template(&app, &ana).await;
     let siren_body = json!({ "kind": "siren", "name": "Staré Mesto 1", "lat": 48.15, "lon": 17.1, "groups": ["ba"] });
     let siren = register(&app, &operator, siren_body).await;
+    // Three residents in the area with Web Push, their pushes going to a real push service
+    // that checks VAPID and decrypts.
+    let mut pushes = Vec::new();
+    for name in ["jana", "peter", "zuzana"] {
+        let url = format!("http://127.0.0.1:{}", peers.push_port);
+        let keys: serde_json::Value = reqwest::get(format!("{url}/subscription")).await.unwrap().json().await.unwrap();
+        let address = json!({ "endpoint": format!("{url}/push/{name}"), "keys": keys }).to_string();
+        pushes.push(crate::residents::resident("push", address));
+    }
+    dispatcher::domain::subscriptions::add(&app.app, &pushes).await.unwrap();
     let rx = Receiver::start().await;
     for (name, path) in [("county", "/hook"), ("retired", "/status/410/gone")] {
         let hook = json!({ "name": name, "url": format!("{}{path}", rx.url) });
@@ -121,6 +134,7 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait_for_element("#editor").await;
     d.wait_cell("reach", "siren", None, "1").await;
     assert_eq!(d.cell("reach", "webhook", None).await, "2");
+    assert_eq!(d.cell("reach", "push", None).await, "3");
     // The area counts once although each language's info repeats it.
     assert!(b.text("#reach-area").await.starts_with("Area 165.0 km²"), "{}", b.text("#reach-area").await);
     let headline = "return document.getElementById('info-0-headline').value;";
@@ -208,6 +222,15 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
     rx.wait_for(2).await;
     d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
+    // The residents' pushes arrive at the push service, decrypted with their own keys.
+    d.wait_cell("deliveries", "push", Some("sent"), "3").await;
+    let records = push_records(peers.push_port).await;
+    assert_eq!(records.len(), 3, "{records:?}");
+    for r in &records {
+        assert!(r["vapidError"].is_null() && r["decryptError"].is_null(), "{r}");
+        let payload: serde_json::Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+        assert_eq!(payload["alertId"], id, "{payload}");
+    }
     // The webhook that answered 410 is a failure with its reason.
     d.wait_cell("deliveries", "webhook", Some("failed"), "1").await;
     d.wait("the failure listed", "return document.querySelectorAll('#failures li').length === 1;").await;
@@ -237,6 +260,9 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     let command = siren_command(&app, &siren.secret, "Cancel").await;
     ack(&app, &siren.secret, command, "completed").await;
     d.wait_cell("deliveries", "siren", Some("acknowledged"), "1").await;
+    // Everyone the warning reached is told it is over.
+    d.wait_cell("deliveries", "push", Some("sent"), "3").await;
+    assert_eq!(push_records(peers.push_port).await.len(), 6);
     rx.wait_for(3).await;
     d.wait_cell("deliveries", "webhook", Some("sent"), "1").await;
     assert!(b.text("#thread").await.contains("Cancelled"), "the original is shown cancelled");
@@ -415,4 +441,11 @@ async fn an_update_starts_prefilled_and_its_approver_sees_what_changed() {
     assert!(b.text(".facts").await.contains("Update"));
     d.shot("18-update-submitted").await;
     d.b.quit().await;
+}
+
+/// What the push service received, in order.
+async fn push_records(port: u16) -> Vec<serde_json::Value> {
+    let records: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{port}/records")).await.unwrap().json().await.unwrap();
+    records.as_array().cloned().unwrap_or_default()
 }

@@ -15,7 +15,8 @@ use crate::engine::{caller, issue};
 use crate::peers::Peers;
 use crate::support::{Backend, TestApp, content, spawn_with};
 
-fn resident(channel: &str, address: String) -> Subscription {
+/// A verified Slovak resident in Staré Mesto (48.15 N, 17.1 E) on one channel.
+pub(crate) fn resident(channel: &str, address: String) -> Subscription {
     Subscription {
         channel: channel.into(),
         address,
