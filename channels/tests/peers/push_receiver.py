@@ -6,11 +6,16 @@ contact), decrypts the body with http_ece (RFC 8291), and records what it receiv
 (GET /records). POST /control/respond {"path", "status", "retryAfter"} makes it answer a path
 with a given status instead, to test how the sender handles refusals.
 
-Usage: python3 push_receiver.py PORT
+Usage: python3 push_receiver.py PORT [STATE_DIR]
+
+With STATE_DIR the subscription's keys are kept there (a restarted receiver is the same
+subscriber) and every push received is appended to STATE_DIR/records.jsonl before it is
+answered, so a test can count what arrived across a crash.
 """
 
 import base64
 import json
+import os
 import sys
 import threading
 import time
@@ -22,11 +27,30 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-PRIVATE = ec.generate_private_key(ec.SECP256R1())
+STATE = sys.argv[2] if len(sys.argv) > 2 else None
+
+
+def keys():
+    """The subscription's key pair and auth secret: kept in STATE when given, else new."""
+    path = STATE and os.path.join(STATE, "keys.pem")
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            pem, auth = f.read().split(b"\n--auth--\n")
+        return serialization.load_pem_private_key(pem, password=None), base64.b64decode(auth)
+    private, auth = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    if path:
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        with open(path, "wb") as f:
+            f.write(pem + b"\n--auth--\n" + base64.b64encode(auth))
+    return private, auth
+
+
+PRIVATE, AUTH = keys()
 PUBLIC = PRIVATE.public_key().public_bytes(
     serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
 )
-AUTH = __import__("os").urandom(16)
 RECORDS = []
 RESPONSES = {}
 LOCK = threading.Lock()
@@ -103,6 +127,9 @@ class Handler(BaseHTTPRequestHandler):
         record = self.receive(data)
         with LOCK:
             RECORDS.append(record)
+            if STATE:
+                with open(os.path.join(STATE, "records.jsonl"), "a") as f:
+                    f.write(json.dumps({"path": record["path"], "decryptError": record["decryptError"]}) + "\n")
             index = len(RECORDS)
             rule = RESPONSES.get(self.path)
         if rule:

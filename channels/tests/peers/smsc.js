@@ -72,8 +72,9 @@ function onSubmit(session, pdu) {
   nextId += 1;
   const id = 'M' + nextId.toString(16).padStart(6, '0');
   sessionOf.set(id, session);
-  session.send(pdu.response({ message_id: id }));
+  // Reported before it is answered, so that a crash never hides a message it accepted.
   emit({ ...record, message_id: id });
+  session.send(pdu.response({ message_id: id }));
 }
 
 function onSession(session) {

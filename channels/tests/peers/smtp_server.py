@@ -32,7 +32,9 @@ class Handler:
     def __init__(self, directory, implicit_tls):
         self.directory = directory
         self.implicit_tls = implicit_tls
-        self.counter = itertools.count(1)
+        # A restarted server (after a crash test) numbers on after what is already there.
+        stored = [int(n[:-4]) for n in os.listdir(directory) if n.endswith(".eml")] if directory else []
+        self.counter = itertools.count(max(stored, default=0) + 1)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()

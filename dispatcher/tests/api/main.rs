@@ -20,6 +20,7 @@ mod display;
 mod engine;
 mod input;
 mod lifecycle;
+mod outage;
 mod outbox;
 mod peers;
 mod pwa;

@@ -46,14 +46,18 @@ pub async fn wait_for_port(port: u16) {
 /// The SMSC: its reports (JSON lines) and its command input.
 pub struct Smsc {
     pub port: u16,
-    _child: Child,
+    child: Child,
     stdin: ChildStdin,
     reports: mpsc::UnboundedReceiver<Value>,
 }
 
 impl Smsc {
     pub async fn start(dir: &std::path::Path) -> Smsc {
-        let port = free_port();
+        Smsc::start_on(dir, free_port()).await
+    }
+
+    /// An SMSC on a given port (a restarted one where the first was).
+    pub async fn start_on(dir: &std::path::Path, port: u16) -> Smsc {
         let mut child = Command::new("node")
             .arg(dir.join("smsc.js"))
             .args([&port.to_string(), "tocsin", "secret"])
@@ -71,7 +75,7 @@ impl Smsc {
                 let _ = tx.send(serde_json::from_str::<Value>(&line).unwrap());
             }
         });
-        let mut smsc = Smsc { port, _child: child, stdin, reports };
+        let mut smsc = Smsc { port, child, stdin, reports };
         smsc.next("listening").await;
         smsc
     }
@@ -96,6 +100,26 @@ impl Smsc {
         true
     }
 
+    /// The reports received so far, without waiting.
+    pub fn drain(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Ok(report) = self.reports.try_recv() {
+            out.push(report);
+        }
+        out
+    }
+
+    /// Kills the SMSC at once (SIGKILL), as a crash would; gives the reports it had sent.
+    pub async fn kill(&mut self) -> Vec<Value> {
+        let _ = self.child.kill().await;
+        // Its output up to the kill is still in the pipe.
+        let mut out = Vec::new();
+        while let Ok(Some(report)) = tokio::time::timeout(Duration::from_secs(2), self.reports.recv()).await {
+            out.push(report);
+        }
+        out
+    }
+
     pub async fn command(&mut self, command: Value) {
         self.stdin.write_all(format!("{command}\n").as_bytes()).await.unwrap();
         assert_eq!(self.next("ok").await["cmd"], command["cmd"]);
@@ -113,6 +137,14 @@ pub fn python(dir: &std::path::Path, args: &[&str]) -> Child {
         .unwrap()
 }
 
+fn start_push(dir: &std::path::Path, port: u16, state: &std::path::Path) -> Child {
+    python(dir, &["push_receiver.py", &port.to_string(), state.to_str().unwrap()])
+}
+
+fn start_smtp(dir: &std::path::Path, port: u16, maildir: &std::path::Path) -> Child {
+    python(dir, &["smtp_server.py", "--port", &port.to_string(), "--dir", maildir.to_str().unwrap()])
+}
+
 /// Every residents' peer running: a push receiver, an aiosmtpd server writing to a folder,
 /// and the SMSC.
 pub struct Peers {
@@ -121,8 +153,10 @@ pub struct Peers {
     pub smtp_port: u16,
     pub smsc: Smsc,
     pub maildir: tempfile::TempDir,
-    _push: Child,
-    _smtp: Child,
+    /// Where the push receiver keeps its keys and appends what it receives.
+    pub push_state: tempfile::TempDir,
+    push: Child,
+    smtp: Child,
 }
 
 impl Peers {
@@ -130,14 +164,55 @@ impl Peers {
     pub async fn start() -> Option<Peers> {
         let dir = peers()?;
         let (push_port, smtp_port) = (free_port(), free_port());
-        let maildir = tempfile::tempdir().unwrap();
-        let _push = python(&dir, &["push_receiver.py", &push_port.to_string()]);
-        let smtp_args = ["smtp_server.py", "--port", &smtp_port.to_string(), "--dir", maildir.path().to_str().unwrap()];
-        let _smtp = python(&dir, &smtp_args);
+        let (maildir, push_state) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let push = start_push(&dir, push_port, push_state.path());
+        let smtp = start_smtp(&dir, smtp_port, maildir.path());
         let smsc = Smsc::start(&dir).await;
         wait_for_port(push_port).await;
         wait_for_port(smtp_port).await;
-        Some(Peers { dir, push_port, smtp_port, smsc, maildir, _push, _smtp })
+        Some(Peers { dir, push_port, smtp_port, smsc, maildir, push_state, push, smtp })
+    }
+
+    /// Kills the SMSC at once (SIGKILL); gives the reports it had sent.
+    pub async fn kill_smsc(&mut self) -> Vec<Value> {
+        self.smsc.kill().await
+    }
+
+    /// Starts the SMSC again where it was.
+    pub async fn restart_smsc(&mut self) {
+        self.smsc = Smsc::start_on(&self.dir, self.smsc.port).await;
+    }
+
+    /// Kills the push service at once (SIGKILL).
+    pub async fn kill_push(&mut self) {
+        let _ = self.push.kill().await;
+    }
+
+    /// Starts the push service again where it was, with the same subscription keys.
+    pub async fn restart_push(&mut self) {
+        self.push = start_push(&self.dir, self.push_port, self.push_state.path());
+        wait_for_port(self.push_port).await;
+    }
+
+    /// Kills the SMTP server at once (SIGKILL).
+    pub async fn kill_smtp(&mut self) {
+        let _ = self.smtp.kill().await;
+    }
+
+    /// Starts the SMTP server again where it was, writing to the same folder.
+    pub async fn restart_smtp(&mut self) {
+        self.smtp = start_smtp(&self.dir, self.smtp_port, self.maildir.path());
+        wait_for_port(self.smtp_port).await;
+    }
+
+    /// The paths every push arrived at, across restarts of the push service.
+    pub fn push_paths(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.push_state.path().join("records.jsonl")).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|r| r["decryptError"].is_null())
+            .filter_map(|r| r["path"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Settings that send SMS to the SMSC and email to the SMTP server.

@@ -1,0 +1,192 @@
+//! A peer down mid fan-out: the push service, the SMSC or the SMTP server killed while an
+//! alert goes out to residents on all three, and started again 30 seconds later. Every
+//! recipient on its channel still gets the alert (counted at the peer, across the crash, with
+//! repeats no more than the deliveries in flight), and the other channels finish while it is
+//! down, as if nothing happened.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use dispatcher::db::deliveries;
+use dispatcher::domain::roles::Role;
+use dispatcher::domain::subscriptions::{self, Subscription};
+use serde_json::Value;
+
+use crate::engine::{caller, issue};
+use crate::peers::Peers;
+use crate::residents::resident;
+use crate::support::{Backend, TestApp, content, spawn_with};
+
+/// Residents per channel; at [`RATE`] a second each channel takes five seconds.
+const N: usize = 100;
+const RATE: f64 = 20.0;
+const OUTAGE: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Down {
+    Push,
+    Sms,
+    Email,
+}
+
+impl Down {
+    fn channel(self) -> &'static str {
+        match self {
+            Down::Push => "push",
+            Down::Sms => "sms",
+            Down::Email => "email",
+        }
+    }
+}
+
+/// Deliveries handed over (sent, or confirmed since) per channel.
+async fn done(t: &TestApp, id: i64) -> HashMap<String, i64> {
+    let rows = deliveries::summary(&mut t.app.db.read().await.unwrap(), id).await.unwrap();
+    let mut out = HashMap::new();
+    for r in rows.into_iter().filter(|r| ["sent", "delivered", "acknowledged"].contains(&r.status.as_str())) {
+        *out.entry(r.channel).or_insert(0) += r.n;
+    }
+    out
+}
+
+async fn wait_done(t: &TestApp, id: i64, channel: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done(t, id).await.get(channel).copied().unwrap_or(0) == N as i64 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{channel} did not finish within {limit:?}: {:?}", done(t, id).await);
+}
+
+/// What each peer received so far: push paths, SMS numbers (each part once), mail recipients.
+struct Arrived {
+    sms: Vec<Value>,
+}
+
+impl Arrived {
+    fn numbers(&self) -> Vec<String> {
+        // A long text arrives in parts (UDH 05 00 03 ref total seq); a message counts once, by
+        // its first part; a refused submission does not count.
+        self.sms
+            .iter()
+            .filter(|r| r["event"] == "submit_sm" && r["answered"].is_null())
+            .filter(|r| r["udh_hex"].as_str().is_none_or(|u| u.ends_with("01")))
+            .filter_map(|r| r["destination_addr"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+fn received(peers: &Peers, arrived: &Arrived, down: Down) -> Vec<String> {
+    match down {
+        Down::Push => peers.push_paths(),
+        Down::Sms => arrived.numbers(),
+        Down::Email => peers
+            .mails()
+            .iter()
+            .flat_map(|m| m["meta"]["rcpt_tos"].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect(),
+    }
+}
+
+async fn outage(down: Down) {
+    let Some(mut peers) = Peers::start().await else { return };
+    let configure = peers.configure();
+    let Some(t) = spawn_with(Backend::Sqlite, move |s| {
+        configure(s);
+        s.channels.push.rate_per_second = RATE;
+        s.channels.sms.rate_per_second = RATE;
+        s.channels.email.rate_per_second = RATE;
+    })
+    .await
+    else {
+        return;
+    };
+    peers.smsc.next("bound").await;
+    let keys: Value =
+        reqwest::get(format!("http://127.0.0.1:{}/subscription", peers.push_port)).await.unwrap().json().await.unwrap();
+    let mut residents: Vec<Subscription> = Vec::new();
+    for i in 0..N {
+        let endpoint = format!("http://127.0.0.1:{}/push/r{i}", peers.push_port);
+        residents.push(resident("push", serde_json::json!({ "endpoint": endpoint, "keys": keys }).to_string()));
+        residents.push(resident("sms", format!("+421 900 {i:06}")));
+        residents.push(resident("email", format!("r{i}@levice.example")));
+    }
+    subscriptions::add(&t.app, &residents).await.unwrap();
+    let (author, approver) =
+        (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
+    let mut arrived = Arrived { sms: Vec::new() };
+    let id = issue(&t.app, &author, &approver, content("Actual")).await;
+
+    // Mid fan-out: a fifth of the channel out, the peer dies.
+    let channel = down.channel();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        arrived.sms.extend(peers.smsc.drain());
+        if received(&peers, &arrived, down).len() >= N / 5 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{channel} never got going: {:?}", done(&t, id).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    match down {
+        Down::Push => peers.kill_push().await,
+        Down::Sms => arrived.sms.extend(peers.kill_smsc().await),
+        Down::Email => peers.kill_smtp().await,
+    }
+    let stopped = Instant::now();
+    let before = done(&t, id).await.get(channel).copied().unwrap_or(0);
+    assert!(before < N as i64, "the outage came too late to matter: {before} of {N} already out");
+
+    // The other channels finish while it is down.
+    for other in ["push", "sms", "email"].into_iter().filter(|c| *c != channel) {
+        wait_done(&t, id, other, OUTAGE.saturating_sub(stopped.elapsed())).await;
+    }
+    assert!(stopped.elapsed() < OUTAGE, "the other channels waited for the one that was down");
+    arrived.sms.extend(peers.smsc.drain());
+
+    tokio::time::sleep(OUTAGE.saturating_sub(stopped.elapsed())).await;
+    match down {
+        Down::Push => peers.restart_push().await,
+        Down::Sms => {
+            peers.restart_smsc().await;
+            peers.smsc.next("bound").await;
+        }
+        Down::Email => peers.restart_smtp().await,
+    }
+    // Retries back off (2 s doubling, with jitter), so the last ones may wait about a minute.
+    wait_done(&t, id, channel, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    arrived.sms.extend(peers.smsc.drain());
+
+    // Counted at the peer: everyone, and repeats only for what was in flight at the crash.
+    let got = received(&peers, &arrived, down);
+    let mut unique = got.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), N, "{channel}: {} of {N} recipients reached the peer", unique.len());
+    let repeats = got.len() - unique.len();
+    let in_flight = match down {
+        Down::Push => t.app.settings.channels.push.concurrency,
+        Down::Sms => t.app.settings.channels.sms.smpp.window,
+        Down::Email => t.app.settings.channels.email.concurrency,
+    } as usize;
+    assert!(repeats <= in_flight, "{channel}: {repeats} repeats, more than the {in_flight} in flight");
+}
+
+#[tokio::test]
+async fn the_push_service_down_for_30_seconds_delays_push_and_nothing_else() {
+    outage(Down::Push).await;
+}
+
+#[tokio::test]
+async fn the_smsc_down_for_30_seconds_delays_sms_and_nothing_else() {
+    outage(Down::Sms).await;
+}
+
+#[tokio::test]
+async fn the_smtp_server_down_for_30_seconds_delays_email_and_nothing_else() {
+    outage(Down::Email).await;
+}
