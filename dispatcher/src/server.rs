@@ -65,9 +65,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", app.settings.server.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
     let background = spawn_background(app.clone());
+    let watcher = tokio::spawn(watch_database(app.clone()));
     let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);
     let result = run(app.clone(), listener, shutdown_signal()).await;
     background.abort();
+    watcher.abort();
     engine.iter().for_each(JoinHandle::abort);
     app.db.close().await;
     result
@@ -116,6 +118,25 @@ pub fn spawn_background(app: App) -> JoinHandle<()> {
             n += 1;
         }
     })
+}
+
+/// Asks the database every five seconds whether it answers, and says so in the log when that
+/// changes: a database cut off by the network gives no error of its own, only silence.
+async fn watch_database(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut up = true;
+    loop {
+        tick.tick().await;
+        let now_up = app.db.ping(Duration::from_secs(5)).await;
+        if now_up != up {
+            if now_up {
+                tracing::info!("the database answers again; pending work resumes");
+            } else {
+                tracing::error!("the database does not answer within 5 s; work waits and is retried");
+            }
+            up = now_up;
+        }
+    }
 }
 
 async fn purge(app: &App) -> Result<(), sqlx::Error> {

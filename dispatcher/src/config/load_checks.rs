@@ -24,6 +24,9 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(invalid("database.url", "must start with sqlite:, postgres:// or postgresql://"));
     }
+    if !(1..=3600).contains(&s.database.query_timeout_seconds) {
+        return Err(invalid("database.query_timeout_seconds", "must be from 1 to 3600"));
+    }
     if !matches!(s.database.sqlite_synchronous.as_str(), "full" | "normal" | "extra") {
         return Err(invalid("database.sqlite_synchronous", "must be full, normal or extra"));
     }

@@ -90,11 +90,19 @@ pub struct Database {
     pub max_connections: u32,
     /// SQLite `synchronous`: `full` survives power loss, `normal` only a crash of Tocsin.
     pub sqlite_synchronous: String,
+    /// The longest one statement, connection or commit may take before it fails (and its work
+    /// is retried): a database cut off by the network is noticed instead of waited on for ever.
+    pub query_timeout_seconds: u32,
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Database { url: Secret::new("sqlite://tocsin.db"), max_connections: 8, sqlite_synchronous: "full".into() }
+        Database {
+            url: Secret::new("sqlite://tocsin.db"),
+            max_connections: 8,
+            sqlite_synchronous: "full".into(),
+            query_timeout_seconds: 60,
+        }
     }
 }
 

@@ -1,15 +1,17 @@
 //! Macros that run one statement on whichever backend an executor is on. Arguments are bound
-//! in order to `$1`, `$2`, …; both drivers accept that placeholder style.
+//! in order to `$1`, `$2`, …; both drivers accept that placeholder style. Every statement has
+//! the database's deadline (`database.query_timeout_seconds`), so a database that stops
+//! answering gives an error instead of a hang.
 
 /// Executes a statement; gives the number of rows affected.
 macro_rules! exec {
     ($ex:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
         match $crate::db::Executor::conn($ex) {
             $crate::db::Conn::Sqlite(c) => {
-                sqlx::query($sql)$(.bind($arg))*.execute(&mut *c).await.map(|r| r.rows_affected())
+                $crate::db::deadline(sqlx::query($sql)$(.bind($arg))*.execute(&mut *c)).await.map(|r| r.rows_affected())
             }
             $crate::db::Conn::Postgres(c) => {
-                sqlx::query($sql)$(.bind($arg))*.execute(&mut *c).await.map(|r| r.rows_affected())
+                $crate::db::deadline(sqlx::query($sql)$(.bind($arg))*.execute(&mut *c)).await.map(|r| r.rows_affected())
             }
         }
     };
@@ -19,8 +21,8 @@ macro_rules! exec {
 macro_rules! fetch_all {
     ($ex:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
         match $crate::db::Executor::conn($ex) {
-            $crate::db::Conn::Sqlite(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
-            $crate::db::Conn::Postgres(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
+            $crate::db::Conn::Sqlite(c) => $crate::db::deadline(sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c)).await,
+            $crate::db::Conn::Postgres(c) => $crate::db::deadline(sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c)).await,
         }
     };
 }
@@ -30,10 +32,10 @@ macro_rules! fetch_optional {
     ($ex:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
         match $crate::db::Executor::conn($ex) {
             $crate::db::Conn::Sqlite(c) => {
-                sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await
+                $crate::db::deadline(sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c)).await
             }
             $crate::db::Conn::Postgres(c) => {
-                sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await
+                $crate::db::deadline(sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c)).await
             }
         }
     };
@@ -43,8 +45,8 @@ macro_rules! fetch_optional {
 macro_rules! scalar {
     ($ex:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
         match $crate::db::Executor::conn($ex) {
-            $crate::db::Conn::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c).await,
-            $crate::db::Conn::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c).await,
+            $crate::db::Conn::Sqlite(c) => $crate::db::deadline(sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c)).await,
+            $crate::db::Conn::Postgres(c) => $crate::db::deadline(sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c)).await,
         }
     };
 }

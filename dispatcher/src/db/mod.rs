@@ -33,6 +33,9 @@ pub mod users;
 pub mod verification_codes;
 pub mod webhooks;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
@@ -129,16 +132,16 @@ impl Db {
     /// Begins a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(deadline(p.begin_with("BEGIN IMMEDIATE")).await?),
+            Db::Postgres(p) => Tx::Postgres(deadline(p.begin()).await?),
         })
     }
 
     /// A connection for reads.
     pub async fn read(&self) -> Result<PoolConn, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => PoolConn::Sqlite(p.acquire().await?),
-            Db::Postgres(p) => PoolConn::Postgres(p.acquire().await?),
+            Db::Sqlite(p) => PoolConn::Sqlite(deadline(p.acquire()).await?),
+            Db::Postgres(p) => PoolConn::Postgres(deadline(p.acquire()).await?),
         })
     }
 
@@ -150,12 +153,15 @@ impl Db {
         }
     }
 
-    /// Whether the database answers.
-    pub async fn ping(&self) -> bool {
-        match self.read().await {
-            Ok(mut c) => scalar!(&mut c, i64, "SELECT CAST(1 AS BIGINT)").is_ok(),
-            Err(_) => false,
-        }
+    /// Whether the database answers within `limit`.
+    pub async fn ping(&self, limit: Duration) -> bool {
+        let probe = async {
+            match self.read().await {
+                Ok(mut c) => scalar!(&mut c, i64, "SELECT CAST(1 AS BIGINT)").is_ok(),
+                Err(_) => false,
+            }
+        };
+        tokio::time::timeout(limit, probe).await.unwrap_or(false)
     }
 
     /// Closes the pool.
@@ -171,9 +177,32 @@ impl Tx {
     /// Commits.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Sqlite(t) => deadline(t.commit()).await,
+            Tx::Postgres(t) => deadline(t.commit()).await,
         }
+    }
+}
+
+/// The longest any statement, acquisition or commit may take, in milliseconds; set from
+/// `database.query_timeout_seconds` when the process opens its database.
+static QUERY_TIMEOUT_MS: AtomicU64 = AtomicU64::new(60_000);
+
+/// Sets the deadline of every database operation of this process.
+pub fn set_query_timeout(limit: Duration) {
+    QUERY_TIMEOUT_MS.store(limit.as_millis().max(1) as u64, Ordering::Relaxed);
+}
+
+/// Runs a database operation under the deadline. A database that stops answering (a cut
+/// network, not a closed connection, leaves a read waiting for ever: neither sqlx nor the
+/// kernel would notice for many minutes) then gives a timed-out error the caller retries.
+pub async fn deadline<T>(op: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+    let limit = Duration::from_millis(QUERY_TIMEOUT_MS.load(Ordering::Relaxed));
+    match tokio::time::timeout(limit, op).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the database did not answer within {} s", limit.as_secs_f64()),
+        ))),
     }
 }
 

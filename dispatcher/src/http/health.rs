@@ -24,7 +24,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(app): State<App>) -> ApiResult<&'static str> {
-    if app.db.ping().await {
+    if app.db.ping(std::time::Duration::from_secs(5)).await {
         Ok("ready\n")
     } else {
         Err(ApiError::new("API-500", "the database does not answer")

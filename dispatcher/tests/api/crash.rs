@@ -22,14 +22,14 @@ const RECIPIENTS: usize = 100_000;
 const CONCURRENCY: u32 = 32;
 
 /// Counts requests per path `/r/N`.
-struct Counter {
+pub(crate) struct Counter {
     url: String,
     hits: Arc<Vec<AtomicU32>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
 impl Counter {
-    async fn start(n: usize) -> Counter {
+    pub(crate) async fn start(n: usize) -> Counter {
         let hits: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
         let h = hits.clone();
         let router = axum::Router::new().route(
@@ -52,11 +52,11 @@ impl Counter {
         Counter { url, hits, _task: task }
     }
 
-    fn reached(&self) -> usize {
+    pub(crate) fn reached(&self) -> usize {
         self.hits.iter().filter(|c| c.load(Ordering::Relaxed) > 0).count()
     }
 
-    fn repeats(&self) -> u64 {
+    pub(crate) fn repeats(&self) -> u64 {
         self.hits.iter().map(|c| u64::from(c.load(Ordering::Relaxed).saturating_sub(1))).sum()
     }
 }
@@ -81,11 +81,16 @@ impl Dice {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn start(url: &str, key: &str, port: u16) -> Child {
+    start_with(url, key, port, &[])
+}
+
+/// The real binary serving `url` on `port`, with more settings in `extra` (`TOCSIN_*`).
+pub(crate) fn start_with(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .arg("serve")
         .env("TOCSIN_DATABASE_URL", url)
@@ -97,6 +102,7 @@ fn start(url: &str, key: &str, port: u16) -> Child {
         .env("TOCSIN_CHANNELS_WEBHOOK_CONCURRENCY", CONCURRENCY.to_string())
         .env("TOCSIN_LOG_LEVEL", "warn")
         .env("TOCSIN_CHANNELS_PUSH_KEY_POOL", "0")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -109,12 +115,23 @@ async fn prepare(
     dir: &std::path::Path,
     counter: &Counter,
 ) -> Option<(String, String, Option<(String, String)>)> {
+    prepare_n(backend, dir, counter, RECIPIENTS).await
+}
+
+/// A database with `n` webhooks (the counter's paths) and one issued alert not yet fanned out:
+/// its URL, its secret key, and the PostgreSQL database to drop afterwards.
+pub(crate) async fn prepare_n(
+    backend: Backend,
+    dir: &std::path::Path,
+    counter: &Counter,
+    n: usize,
+) -> Option<(String, String, Option<(String, String)>)> {
     let (url, pg) = fresh_database(backend, dir).await?;
     let s = settings(&url);
     let key = s.security.secret_key.expose().to_owned();
     let app = App::open(s).await.unwrap();
     let hooks: Vec<(String, String)> =
-        (0..RECIPIENTS).map(|i| (format!("hook-{i}"), format!("{}/r/{i}", counter.url))).collect();
+        (0..n).map(|i| (format!("hook-{i}"), format!("{}/r/{i}", counter.url))).collect();
     webhooks::add_many(&app, &Actor::System, "test", &hooks).await.unwrap();
     let author = caller(&app, "ana", &[Role::Author]).await;
     let approver = caller(&app, "boris", &[Role::Approver]).await;

@@ -22,6 +22,7 @@ mod input;
 mod lifecycle;
 mod outage;
 mod outbox;
+mod partition;
 mod peers;
 mod pwa;
 mod receipts;

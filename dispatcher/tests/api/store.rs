@@ -136,7 +136,7 @@ on_both!(concurrent_writers_never_see_busy, |t: TestApp| async move {
 on_both!(migrations_are_idempotent, |t: TestApp| async move {
     t.app.db.migrate().await.unwrap();
     t.app.db.migrate().await.unwrap();
-    assert!(t.app.db.ping().await);
+    assert!(t.app.db.ping(std::time::Duration::from_secs(5)).await);
 });
 
 on_both!(an_instance_with_another_key_refuses_to_start, |t: TestApp| async move {
