@@ -40,6 +40,10 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard.js"),
     asset!("diff.js"),
     asset!("previews.js"),
+    asset!("map.js"),
+    asset!("draw.js"),
+    asset!("shapes.js"),
+    asset!("words-map.js"),
 ];
 
 #[cfg(test)]
