@@ -16,7 +16,7 @@ use serde_json::json;
 use super::desk::{Desk, area_and_template, shots};
 use crate::devices::register;
 use crate::engine::{caller, issue, plan_all};
-use crate::support::{Auth, Backend, TestApp, content, spawn};
+use crate::support::{Auth, Backend, Receiver, TestApp, content, spawn, spawn_with};
 
 const MAP: &str = "#map svg.map-svg";
 
@@ -184,6 +184,26 @@ async fn an_author_draws_the_area_on_the_map_and_the_reach_follows() {
     )
     .await;
     b.screenshot(&shots().join("map-03-tablet-768x1024.png")).await;
+}
+
+#[tokio::test]
+async fn with_a_tile_server_the_map_loads_its_tiles_and_the_policy_allows_that_origin_only() {
+    let tiles = Receiver::start().await;
+    let url = format!("{}/tiles/{{z}}/{{x}}/{{y}}.png", tiles.url);
+    let Some(app) = spawn_with(Backend::Sqlite, move |s| s.pwa.tile_url = url).await else { return };
+    let csp = app.get("/admin", Auth::None).await.header("content-security-policy");
+    assert!(csp.contains(&format!("img-src 'self' {};", tiles.url)), "{csp}");
+    let ana = app.user("ana", &[Role::Author]).await;
+    area_and_template(&app, &ana).await;
+    let r = app.post("/api/v1/alerts", Auth::Session(&ana), json!({ "content": content("Exercise") })).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let Some(d) = Desk::open(&app).await else { return };
+    d.sign_in("ana", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element(MAP).await;
+    assert_eq!(d.b.execute("return document.querySelector('#map').dataset.tiles;", json!([])).await, "yes");
+    let got = tiles.wait_for(1).await;
+    assert!(got.iter().all(|r| r.path.starts_with("/tiles/") && r.path.ends_with(".png")), "{:?}", got[0].path);
 }
 
 /// A verified memory-channel subscription at one point, wanting exercises.
