@@ -236,12 +236,17 @@ export function createMap(options) {
   };
   surface.addEventListener('pointerup', end);
   surface.addEventListener('pointercancel', () => (drag = null));
+  // A wheel notch is about 100 pixels of delta; a touchpad sends many small ones, which add up.
+  let wheel = 0;
   surface.addEventListener(
     'wheel',
     (ev) => {
       ev.preventDefault();
+      wheel += ev.deltaMode === 0 ? ev.deltaY : ev.deltaY * 40;
+      if (Math.abs(wheel) < 90) return;
       const [x, y] = local(ev);
-      zoomBy(ev.deltaY < 0 ? 1 : -1, x, y);
+      zoomBy(wheel < 0 ? 1 : -1, x, y);
+      wheel = 0;
     },
     { passive: false },
   );

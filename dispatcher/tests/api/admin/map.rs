@@ -135,6 +135,34 @@ async fn an_author_draws_the_area_on_the_map_and_the_reach_follows() {
     assert!(cap.contains("<polygon>") && cap.contains("<circle>48.18,17.17 1.5</circle>"), "{cap}");
     shot(&d, "map-01-polygon-and-circle").await;
 
+    // A circle by two clicks (the centre, then a point 1 km east of it), one cancelled with
+    // Escape, and one whose radius is typed in km; then both go again.
+    b.click("#draw-circle").await;
+    click_place(&d, 48.16, 17.12).await;
+    click_place(&d, 48.16, 17.12 + 1.0 / (111.32 * 48.16f64.to_radians().cos())).await;
+    let circle = b.text("#drawn-shapes li[data-index='2'] code").await;
+    let (centre, radius) = circle.split_once(' ').unwrap();
+    let radius: f64 = radius.parse().unwrap();
+    assert!(centre.starts_with("48.16") && (radius - 1.0).abs() < 0.05, "{circle}");
+    b.click("#draw-circle").await;
+    click_place(&d, 48.11, 17.18).await;
+    b.press("\u{E00C}").await;
+    assert_eq!(
+        b.execute("return document.getElementById('draw-circle').getAttribute('aria-pressed');", json!([])).await,
+        "false"
+    );
+    b.click("#draw-circle").await;
+    click_place(&d, 48.11, 17.18).await;
+    d.wait_for_element("#circle-radius").await;
+    b.execute("document.getElementById('circle-radius').value = ''; return true;", json!([])).await;
+    b.type_into("#circle-radius", "0.5").await;
+    b.press("\u{E007}").await;
+    let circle = b.text("#drawn-shapes li[data-index='3'] code").await;
+    assert!(circle.ends_with(" 0.5"), "{circle}");
+    assert!(b.text("#draw-status").await.starts_with("Drawn shapes: 4."));
+    b.click("#drawn-shapes li[data-index='3'] .remove-shape").await;
+    b.click("#drawn-shapes li[data-index='2'] .remove-shape").await;
+
     // Removing the polygon: only the circle's siren is left.
     b.click("#drawn-shapes li[data-index='0'] .remove-shape").await;
     d.wait_cell("reach", "display", None, "0").await;
@@ -160,6 +188,26 @@ async fn an_author_draws_the_area_on_the_map_and_the_reach_follows() {
     d.wait("the crossing polygon's finding", link).await;
     b.execute(&link.replace("));", ")).click(); return true;"), json!([])).await;
     assert_eq!(b.execute("return document.activeElement.id;", json!([])).await, "map-coords");
+
+    // Keys and buttons move and zoom the map; 0 and Fit frame the alert's area again.
+    let view = "const s = document.querySelector('#map svg.map-svg'); return [Number(s.dataset.zoom), Number(s.dataset.left)];";
+    let before = b.execute(view, json!([])).await;
+    b.execute("document.querySelector('#map svg.map-svg').focus(); return true;", json!([])).await;
+    b.press("+").await;
+    let zoomed = b.execute(view, json!([])).await;
+    assert_eq!(zoomed[0].as_i64(), before[0].as_i64().map(|z| z + 1), "{before} {zoomed}");
+    b.press("\u{E012}").await;
+    let panned = b.execute(view, json!([])).await;
+    assert!(panned[1].as_f64() < zoomed[1].as_f64(), "the left arrow shows more of the west: {zoomed} {panned}");
+    b.click("#map-zoom-out").await;
+    b.click("#map-zoom-out").await;
+    assert_eq!(b.execute(view, json!([])).await[0].as_i64(), before[0].as_i64().map(|z| z - 1));
+    b.click("#map-fit").await;
+    let framed = "const s = document.querySelector('#map svg.map-svg').getBoundingClientRect(); \
+        const drawn = [...document.querySelectorAll('#map .layer.drawn path')].map((p) => p.getBoundingClientRect()); \
+        return drawn.length > 0 && drawn.every((r) => r.left >= s.left && r.right <= s.right && r.top >= s.top && r.bottom <= s.bottom);";
+    assert_eq!(b.execute(framed, json!([])).await, json!(true), "fitted to the drawn area again");
+    assert!(b.execute(view, json!([])).await[0].as_i64() >= before[0].as_i64());
 
     // The read-only device map another screen uses: two markers with labels and colours.
     let render = "return import('/admin/assets/map.js').then((m) => { \
