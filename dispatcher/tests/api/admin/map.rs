@@ -6,16 +6,15 @@
 //! territory confirmation; `pointsMap` draws device markers. And on the server: a drawn
 //! polygon and circle target exactly the devices and subscriptions inside them.
 
-use cap_alerts::model::Severity;
 use dispatcher::db::deliveries;
 use dispatcher::domain::roles::Role;
-use dispatcher::domain::subscriptions::{self, Place, Subscription};
+use dispatcher::domain::subscriptions;
 use reqwest::StatusCode;
 use serde_json::json;
 
 use super::desk::{Desk, area_and_template, shots};
 use crate::devices::register;
-use crate::engine::{caller, issue, plan_all};
+use crate::engine::{caller, issue, memory_subscription, plan_all};
 use crate::support::{Auth, Backend, Receiver, TestApp, content, spawn, spawn_with};
 
 const MAP: &str = "#map svg.map-svg";
@@ -254,19 +253,8 @@ async fn with_a_tile_server_the_map_loads_its_tiles_and_the_policy_allows_that_o
     assert!(got.iter().all(|r| r.path.starts_with("/tiles/") && r.path.ends_with(".png")), "{:?}", got[0].path);
 }
 
-/// A verified memory-channel subscription at one point, wanting exercises.
 async fn subscribe_at(t: &TestApp, key: &str, lat: f64, lon: f64) -> i64 {
-    let sub = Subscription {
-        channel: "memory".into(),
-        address: key.to_owned(),
-        languages: vec!["sk".into()],
-        min_severity: Severity::Minor,
-        exercises: true,
-        tests: true,
-        verified: true,
-        places: vec![Place::Point { lat, lon }],
-    };
-    subscriptions::add(&t.app, &[sub]).await.unwrap()[0]
+    subscriptions::add(&t.app, &[memory_subscription(key, true, lat, lon)]).await.unwrap()[0]
 }
 
 crate::on_both_quiet!(a_drawn_polygon_and_circle_target_exactly_what_is_inside, |t: TestApp| async move {
