@@ -1,18 +1,19 @@
 // Drawing the alert's own area in the editor: polygons (click the corners; click the first
 // corner or press Enter to close, Backspace takes back the last, Escape cancels) and circles
 // (click the centre, then click or drag out the radius, or type it in km), or the same typed
-// or pasted as coordinates. The shapes become one CAP area, under a name the author gives,
-// in every info block; the named areas ticked for the alert are shown on the same map.
+// or pasted as coordinates. The shapes become one CAP area in every info block, named in
+// each block's language (areaDesc); the named areas ticked for the alert are on the same map.
 
 import { field, fill, h } from './dom.js';
 import { t } from './words.js';
+import { WORDS_MAP } from './words-map.js';
 import { createMap, distanceKm } from './map.js';
 import { parseShape, shapeText } from './shapes.js';
 
 /** Whether a CAP area of an info block is a drawn one: shapes and no geocode. */
 const isDrawn = (a) => ((a.polygons || []).length || (a.circles || []).length) && !(a.geocodes || []).length;
 
-/** The drawn shapes and their name stored in an info block. */
+/** The drawn shapes and their name stored in an info block (its first drawn area's name). */
 function stored(info) {
   const drawn = ((info && info.areas) || []).filter(isDrawn);
   const shapes = drawn.flatMap((a) => [
@@ -30,20 +31,26 @@ const featureOf = (s, i) =>
   s.type === 'polygon' ? { id: i, rings: [[...s.points, s.points[0]]], title: shapeText(s) } : { id: i, circles: [s], title: shapeText(s) };
 
 /**
- * The drawing panel. `info` is the first info block (for what was drawn before), `outlines`
+ * The drawing panel. `infos` are the info blocks (the first has what was drawn before), `outlines`
  * the named areas' outlines (`/api/v1/public/areas`), `config` the public configuration (tiles)
  * and `onChange` runs after every change of the shapes or their name.
  */
-export function drawing({ info, outlines, config, onChange }) {
-  const before = stored(info);
-  const shapes = before.shapes;
+export function drawing({ infos, outlines, config, onChange }) {
+  const shapes = stored(infos[0]).shapes;
   let ticked = [];
   let tool = null;
   let sketch = { points: [], center: null, radiusKm: 0, justPlaced: false };
   const status = h('p', { class: 'hint draw-status', id: 'draw-status', 'aria-live': 'polite' });
   const list = h('ul', { class: 'drawn-shapes', id: 'drawn-shapes' });
   const outside = h('p', { class: 'warning', id: 'map-outside', hidden: true, text: t('mapOutsideTerritory') });
-  const name = h('input', { id: 'map-area-name', value: before.name || t('drawnAreaDefault'), required: true, 'aria-required': 'true' });
+  // One name per language the alert had when opened; a language added later takes the first.
+  const names = infos.map((info, i) => {
+    const lang = info.language || '';
+    const suggested = (WORDS_MAP[lang.slice(0, 2).toLowerCase()] || {}).drawnAreaDefault || t('drawnAreaDefault');
+    const id = i ? `map-area-name-${i}` : 'map-area-name';
+    const input = h('input', { id, lang: lang || undefined, value: stored(info).name || suggested, required: true, 'aria-required': 'true' });
+    return { input, row: field(t('drawnName', { lang: lang || '?' }), input, i ? null : t('drawnNameHint')) };
+  });
   const nameError = h('p', { class: 'error', id: 'map-area-name-error', role: 'alert' });
   const coords = h('input', { id: 'map-coords', autocomplete: 'off', spellcheck: 'false', class: 'coords' });
   const coordsError = h('p', { class: 'error', id: 'map-coords-error', role: 'alert' });
@@ -241,10 +248,12 @@ export function drawing({ info, outlines, config, onChange }) {
     sketch.typed = true;
     drawSketch();
   });
-  name.addEventListener('change', () => {
-    nameError.textContent = '';
-    if (shapes.length) onChange();
-  });
+  for (const { input } of names) {
+    input.addEventListener('change', () => {
+      nameError.textContent = '';
+      if (shapes.length) onChange();
+    });
+  }
 
   const element = h(
     'fieldset',
@@ -257,7 +266,7 @@ export function drawing({ info, outlines, config, onChange }) {
     field(t('coordsLabel'), coords, t('coordsHint')),
     h('p', { class: 'actions' }, h('button', { type: 'button', id: 'map-coords-add', text: t('coordsAdd'), onclick: addTyped })),
     coordsError,
-    field(t('drawnName'), name, t('drawnNameHint')),
+    names.map((n) => n.row),
     nameError,
     h('h3', { class: 'drawn-title', text: t('drawnShapes') }),
     list,
@@ -276,23 +285,23 @@ export function drawing({ info, outlines, config, onChange }) {
     },
     /** Writes the drawn area into every info block, replacing what was drawn before. */
     apply(content) {
-      const desc = name.value.trim();
-      if (shapes.length && !desc) {
+      const empty = names.find((n) => !n.input.value.trim());
+      if (shapes.length && empty) {
         nameError.textContent = t('drawnNameMissing');
-        throw Object.assign(new Error(t('drawnNameMissing')), { findings: [], target: name });
+        throw Object.assign(new Error(t('drawnNameMissing')), { findings: [], target: empty.input });
       }
       const area = {
-        areaDesc: desc,
         polygons: shapes.filter((s) => s.type === 'polygon').map((s) => [...s.points, s.points[0]]),
         circles: shapes.filter((s) => s.type === 'circle').map((s) => ({ center: s.center, radiusKm: s.radiusKm })),
       };
       if (!area.polygons.length) delete area.polygons;
       if (!area.circles.length) delete area.circles;
-      for (const i of content.infos) {
-        i.areas = (i.areas || []).filter((a) => !isDrawn(a));
-        if (shapes.length) i.areas.unshift(structuredClone(area));
-        if (!i.areas.length) delete i.areas;
-      }
+      content.infos.forEach((info, i) => {
+        info.areas = (info.areas || []).filter((a) => !isDrawn(a));
+        const areaDesc = (names[i] || names[0]).input.value.trim();
+        if (shapes.length) info.areas.unshift({ areaDesc, ...structuredClone(area) });
+        if (!info.areas.length) delete info.areas;
+      });
     },
     /** Shows whether the reach asks to confirm an area far beyond the territory. */
     reach(confirmations) {

@@ -109,7 +109,7 @@ export async function editor(main, app, alert, mode) {
       saveAndRefresh();
     }
   }
-  const drawn = drawing({ info: first, outlines, config: config || {}, onChange: () => autosave(400) });
+  const drawn = drawing({ infos: content.infos, outlines, config: config || {}, onChange: () => autosave(400) });
   drawn.tick(content.areas || []);
   areaBox.addEventListener('change', () => {
     drawn.tick(chosenAreas(areaBox));

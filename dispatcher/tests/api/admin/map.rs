@@ -130,8 +130,24 @@ async fn an_author_draws_the_area_on_the_map_and_the_reach_follows() {
     d.wait_cell("reach", "siren", None, "2").await;
     d.wait("the CAP preview with both shapes", "const p = document.querySelector('#cap pre'); return !!p && p.textContent.includes('<circle>48.18,17.17 1.5</circle>');").await;
     let cap = cap_preview(&d).await;
-    assert!(cap.contains("<areaDesc>Area drawn on the map</areaDesc>"), "{cap}");
+    assert!(cap.contains("<areaDesc>Územie nakreslené na mape</areaDesc>"), "suggested in the info's language: {cap}");
     assert!(cap.contains("<polygon>") && cap.contains("<circle>48.18,17.17 1.5</circle>"), "{cap}");
+    // The drawn area needs a name; the author gives their own.
+    let clear = "const n = document.getElementById('map-area-name'); n.value = ''; n.dispatchEvent(new Event('change')); return true;";
+    b.execute(clear, json!([])).await;
+    d.wait(
+        "the missing name explained",
+        "return document.getElementById('map-area-name-error').textContent.includes('name');",
+    )
+    .await;
+    assert_eq!(b.execute("return document.activeElement.id;", json!([])).await, "map-area-name");
+    b.type_into("#map-area-name", "Nábrežie Dunaja").await;
+    b.press("\u{E004}").await;
+    d.wait(
+        "the new name in the CAP preview",
+        "return document.querySelector('#cap pre').textContent.includes('<areaDesc>Nábrežie Dunaja</areaDesc>');",
+    )
+    .await;
     shot(&d, "map-01-polygon-and-circle").await;
 
     // A circle by two clicks (the centre, then a point 1 km east of it), one cancelled with
