@@ -232,6 +232,8 @@ export function drawing({ infos, outlines, config, onChange }) {
     if (parsed.error) return coords.focus();
     coords.value = '';
     add(parsed.shape);
+    // A typed shape may lie outside the view: frame the whole area so the author sees it.
+    map.fit();
   }
   coords.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Enter') return;
@@ -260,6 +262,7 @@ export function drawing({ infos, outlines, config, onChange }) {
     { class: 'map-area', id: 'map-area' },
     h('legend', { text: t('mapLegend') }),
     map.element,
+    outside,
     h('div', { class: 'draw-tools', role: 'group', 'aria-label': t('drawTools') }, polygonButton, circleButton, finishButton, undoButton, cancelButton),
     status,
     radiusField,
@@ -270,7 +273,6 @@ export function drawing({ infos, outlines, config, onChange }) {
     nameError,
     h('h3', { class: 'drawn-title', text: t('drawnShapes') }),
     list,
-    outside,
   );
   coords.setAttribute('aria-describedby', `${coords.getAttribute('aria-describedby')} map-coords-error`);
   changed(false);
