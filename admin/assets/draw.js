@@ -300,7 +300,8 @@ export function drawing({ infos, outlines, config, onChange }) {
       if (!area.circles.length) delete area.circles;
       content.infos.forEach((info, i) => {
         info.areas = (info.areas || []).filter((a) => !isDrawn(a));
-        const areaDesc = (names[i] || names[0]).input.value.trim();
+        const named = names[i] || names[0];
+        const areaDesc = named ? named.input.value.trim() : t('drawnAreaDefault');
         if (shapes.length) info.areas.unshift({ areaDesc, ...structuredClone(area) });
         if (!info.areas.length) delete info.areas;
       });

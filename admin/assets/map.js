@@ -152,6 +152,11 @@ export function createMap(options) {
     return g;
   }
 
+  // One group per layer: a layer that changes (the shape being drawn follows the pointer) is
+  // drawn again alone; a change of the view draws everything.
+  const groups = Object.fromEntries(ORDER.map((name) => [name, svg('g', { class: `layer ${name}` })]));
+  const drawLayer = (name) => groups[name].replaceChildren(...(layers[name] || []).map((x) => feature(name, x)));
+
   function render() {
     const f = frame();
     surface.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -159,11 +164,8 @@ export function createMap(options) {
     surface.dataset.zoom = view.zoom;
     surface.dataset.left = f.left;
     surface.dataset.top = f.top;
-    surface.replaceChildren(
-      svg('rect', { width, height, class: 'map-bg' }),
-      ...tiles(),
-      ...ORDER.map((name) => svg('g', { class: `layer ${name}` }, (layers[name] || []).map((x) => feature(name, x)))),
-    );
+    ORDER.forEach(drawLayer);
+    surface.replaceChildren(svg('rect', { width, height, class: 'map-bg' }), ...tiles(), ...ORDER.map((name) => groups[name]));
   }
 
   /** Zooms by `steps` about a pixel (the centre by default), which stays where it is. */
@@ -273,13 +275,14 @@ export function createMap(options) {
     }
   });
   observer.observe(figure);
+  render();
 
   return {
     element: figure,
     /** Replaces a layer's features and redraws. */
     set(layer, features) {
       layers[layer] = features;
-      render();
+      drawLayer(layer);
     },
     fit,
     pixel,
