@@ -1,6 +1,7 @@
 // The draft editor: the kind of message, event and category, urgency, severity and
 // certainty, each language's headline, description and instruction side by side, the siren
-// signal, the expiry and the named areas; beside them the reach, the SMS and the findings.
+// signal, the expiry, the named areas and the area drawn on the map; beside them the reach, the
+// SMS and the findings. A change of the area saves the draft and the reach follows.
 // The same form writes an Update of an issued alert (`mode === 'update'`).
 
 import { api } from './api.js';
@@ -8,6 +9,7 @@ import { field, fill, h, select } from './dom.js';
 import { t } from './words.js';
 import { areaChooser, chosenAreas, modeOf, statusChooser } from './compose.js';
 import { capXml, fieldFor, findingList, reachPreview } from './previews.js';
+import { drawing } from './draw.js';
 
 const CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'];
 const URGENCY = ['Immediate', 'Expected', 'Future', 'Past', 'Unknown'];
@@ -51,9 +53,11 @@ function languageColumn(info, i) {
 export async function editor(main, app, alert, mode) {
   const content = structuredClone(alert.content);
   const first = content.infos[0] || {};
-  const [areas, signals] = await Promise.all([
+  const [areas, signals, outlines, config] = await Promise.all([
     api('GET', '/api/v1/areas'),
     api('GET', '/api/v1/signals').catch(() => null),
+    api('GET', '/api/v1/public/areas').catch(() => []),
+    api('GET', '/api/v1/public/config').catch(() => ({})),
   ]);
   let status = content.status;
   app.mode(modeOf(status));
@@ -79,11 +83,38 @@ export async function editor(main, app, alert, mode) {
     field(t('f_expires'), minutes, t('expiresNow', { at: first.expires || '—' })),
   );
   const areaBox = h('div', {}, areaChooser(areas, content.areas || []));
-  // The reach follows the areas as they are ticked: a draft is saved on each change.
-  if (mode !== 'update') areaBox.addEventListener('change', () => busy(async () => {
-    await save();
-    await refresh();
-  }));
+  // The reach follows the area as it changes: the draft is saved (one save at a time, the
+  // last change winning) and the reach read again.
+  let timer = null;
+  let saving = false;
+  let again = false;
+  const autosave = (delay) => {
+    if (mode === 'update') return;
+    clearTimeout(timer);
+    timer = setTimeout(saveAndRefresh, delay);
+  };
+  async function saveAndRefresh() {
+    if (saving) {
+      again = true;
+      return;
+    }
+    saving = true;
+    await busy(async () => {
+      await save();
+      await refresh();
+    });
+    saving = false;
+    if (again) {
+      again = false;
+      saveAndRefresh();
+    }
+  }
+  const drawn = drawing({ infos: content.infos, outlines, config: config || {}, onChange: () => autosave(400) });
+  drawn.tick(content.areas || []);
+  areaBox.addEventListener('change', () => {
+    drawn.tick(chosenAreas(areaBox));
+    autosave(0);
+  });
   const addLanguage = h('button', {
     type: 'button',
     class: 'quiet',
@@ -102,6 +133,7 @@ export async function editor(main, app, alert, mode) {
     const c = structuredClone(content);
     c.status = status;
     c.areas = chosenAreas(areaBox);
+    drawn.apply(c);
     const value = (id) => document.getElementById(id).value;
     c.infos.forEach((info, i) => {
       info.language = value(`info-${i}-language`).trim() || info.language;
@@ -125,7 +157,7 @@ export async function editor(main, app, alert, mode) {
   function failed(p) {
     error.textContent = p.message;
     if (p.findings.length) fill(findingsBox, h('h2', { text: t('findingsTitle') }), findingList(p.findings));
-    const target = fieldFor(p.field);
+    const target = p.target || fieldFor(p.field);
     if (target) target.focus();
   }
 
@@ -140,6 +172,7 @@ export async function editor(main, app, alert, mode) {
     const xml = await api('GET', `/api/v1/alerts/${alert.id}/preview`).catch((p) => p.message);
     fill(capBox, capXml(xml, t(mode === 'update' ? 'capTitle' : 'capPreviewTitle')));
     const reach = await reachPreview(previews, alert.id);
+    drawn.reach(reach && reach.confirmations);
     fill(
       confirmations,
       ((reach && reach.confirmations) || []).map((c) =>
@@ -188,6 +221,7 @@ export async function editor(main, app, alert, mode) {
     columns,
     addLanguage,
     areaBox,
+    drawn.element,
     confirmations,
     error,
     h('p', { class: 'actions' }, mode === 'update' ? null : saveButton, submitButton),
@@ -211,5 +245,6 @@ export async function editor(main, app, alert, mode) {
     });
   });
   fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, findingsBox, capBox)));
+  drawn.map.fit();
   await refresh();
 }

@@ -59,6 +59,9 @@ export async function reachPreview(box, id) {
 /** The element a finding's path or an error's field points at, if on the screen. */
 export function fieldFor(path) {
   if (!path) return null;
+  // A polygon or circle is drawn on the map, where its coordinates can also be typed.
+  const shape = /\/areas?(\[\d+\]|\/\d+)\/(polygons?|circles?)\b/.test(path) && document.getElementById('map-coords');
+  if (shape) return shape;
   const info = /^\/(?:alert\/info\[(\d+)\]|infos\/(\d+))\/?(\w+)?/.exec(path);
   if (info) {
     const i = info[1] ? Number(info[1]) - 1 : Number(info[2]);

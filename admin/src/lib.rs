@@ -42,6 +42,10 @@ pub const ASSETS: &[Asset] = &[
     asset!("previews.js"),
     asset!("expiry.js"),
     asset!("chart.js"),
+    asset!("map.js"),
+    asset!("draw.js"),
+    asset!("shapes.js"),
+    asset!("words-map.js"),
 ];
 
 #[cfg(test)]

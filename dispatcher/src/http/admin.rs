@@ -1,17 +1,21 @@
 //! The crisis-staff web app at `/admin`: the page and its files from the `admin` crate, public
 //! like any static file (everything they show comes from API calls, authorized as usual), with
-//! a strict Content-Security-Policy and no inline script.
+//! a strict Content-Security-Policy and no inline script. The map shows tiles from the tile
+//! server configured for the residents' app (`[pwa] tile_url`), so images may also come from
+//! that one origin.
 
 use std::sync::LazyLock;
 
 use admin::{ASSETS, Asset, PAGE};
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
 use super::files::{PAGE_POLICY, etag, serve};
 use super::routes::{Access, Endpoint};
+use crate::app::App;
+use crate::config::Pwa;
 
 /// The ETag of the page and of each file, computed once.
 static ETAGS: LazyLock<Vec<String>> =
@@ -26,10 +30,21 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn page(headers: HeaderMap) -> Response {
+async fn page(State(app): State<App>, headers: HeaderMap) -> Response {
     let mut resp = serve_asset(&PAGE, &ETAGS[0], &headers);
-    resp.headers_mut().insert("content-security-policy", HeaderValue::from_static(PAGE_POLICY));
+    if let Ok(v) = HeaderValue::from_str(&policy(&app.settings.pwa)) {
+        resp.headers_mut().insert("content-security-policy", v);
+    }
     resp
+}
+
+/// The page policy, with images also from the tile server's origin when one is configured
+/// (nothing wider: the origin is checked to be a plain host when the settings load).
+pub fn policy(pwa: &Pwa) -> String {
+    match pwa.tile_origin() {
+        Some(origin) => PAGE_POLICY.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1),
+        None => PAGE_POLICY.to_owned(),
+    }
 }
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -42,4 +57,20 @@ async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response,
 
 fn serve_asset(a: &Asset, etag: &str, headers: &HeaderMap) -> Response {
     serve(a.media, a.body, etag, headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_come_from_this_origin_and_the_tile_server_only() {
+        let none = policy(&Pwa::default());
+        assert_eq!(none, PAGE_POLICY);
+        let tiles = Pwa { tile_url: "https://tile.example.org/{z}/{x}/{y}.png".into(), ..Pwa::default() };
+        let with = policy(&tiles);
+        assert!(with.contains("img-src 'self' https://tile.example.org;"), "{with}");
+        assert_eq!(with.matches("tile.example.org").count(), 1, "{with}");
+        assert!(with.contains("default-src 'none'") && with.contains("connect-src 'self';"), "{with}");
+    }
 }

@@ -12,6 +12,7 @@ mod a11y;
 mod desk;
 mod keyboard;
 mod session;
+mod map;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;

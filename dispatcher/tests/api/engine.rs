@@ -37,20 +37,22 @@ pub async fn caller(app: &App, name: &str, roles: &[Role]) -> Caller {
 
 /// Subscribes memory recipients `key` at a point inside the test polygon.
 pub async fn subscribe(app: &App, keys: &[&str], tests: bool) -> Vec<i64> {
-    let subs: Vec<Subscription> = keys
-        .iter()
-        .map(|k| Subscription {
-            channel: "memory".into(),
-            address: (*k).to_owned(),
-            languages: vec!["sk".into()],
-            min_severity: Severity::Minor,
-            exercises: true,
-            tests,
-            verified: true,
-            places: vec![Place::Point { lat: 48.15, lon: 17.1 }],
-        })
-        .collect();
+    let subs: Vec<Subscription> = keys.iter().map(|k| memory_subscription(k, tests, 48.15, 17.1)).collect();
     subscriptions::add(app, &subs).await.unwrap()
+}
+
+/// A verified memory-channel subscription at one point, wanting exercises (and tests if asked).
+pub fn memory_subscription(key: &str, tests: bool, lat: f64, lon: f64) -> Subscription {
+    Subscription {
+        channel: "memory".into(),
+        address: key.to_owned(),
+        languages: vec!["sk".into()],
+        min_severity: Severity::Minor,
+        exercises: true,
+        tests,
+        verified: true,
+        places: vec![Place::Point { lat, lon }],
+    }
 }
 
 /// Creates, submits, approves and issues an alert; gives its id.

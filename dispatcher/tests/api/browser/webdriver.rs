@@ -1,6 +1,6 @@
 //! A minimal W3C WebDriver client over reqwest, and the chromedriver and headless Chromium it
 //! drives (Debian's `chromium` and `chromium-driver`): sessions, navigation, scripts, element
-//! text, clicks and keys, window size, screenshots, and Chrome DevTools Protocol commands
+//! text, clicks (also at a point of an element, by real pointer actions) and keys, window size, screenshots, and Chrome DevTools Protocol commands
 //! (chromedriver's `goog/cdp/execute`). Enough for the display page's and the residents' app's tests.
 
 use std::path::Path;
@@ -124,6 +124,30 @@ impl Browser {
     pub async fn click(&self, css: &str) {
         let id = self.element(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+    }
+
+    /// Clicks with the mouse at (`x`, `y`) CSS pixels from the top left corner of the element
+    /// `css` (scrolled into view first), as a user would: a real pointer move, press and
+    /// release, so the page sees pointer and mouse events at that point.
+    pub async fn click_at(&self, css: &str, x: f64, y: f64) {
+        let script = "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+                      return [r.left, r.top, r.width, r.height];";
+        self.execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' }); return true;",
+            json!([css]),
+        )
+        .await;
+        let r = self.execute(script, json!([css])).await;
+        let (left, top, w, h) =
+            (r[0].as_f64().unwrap(), r[1].as_f64().unwrap(), r[2].as_f64().unwrap(), r[3].as_f64().unwrap());
+        assert!((0.0..=w).contains(&x) && (0.0..=h).contains(&y), "({x}, {y}) is outside {css} ({w}x{h})");
+        let (vx, vy) = ((left + x).round() as i64, (top + y).round() as i64);
+        let actions = json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+            { "type": "pointerMove", "duration": 0, "origin": "viewport", "x": vx, "y": vy },
+            { "type": "pointerDown", "button": 0 },
+            { "type": "pointerUp", "button": 0 },
+        ] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
     }
 
     /// Types `text` into the element `css`.
