@@ -8,6 +8,7 @@
 //! `test-output/admin/`.
 
 mod desk;
+mod screens;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;
