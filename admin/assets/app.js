@@ -59,7 +59,7 @@ function shell() {
   if (!app.me) return fill(nav);
   const here = location.hash.split('?')[0] || '#/alerts';
   const link = (hash, text, id) =>
-    h('a', { href: hash, id, 'aria-current': here === hash ? 'page' : undefined, text });
+    h('a', { href: hash, id, 'aria-current': here === hash || here.startsWith(`${hash}/`) ? 'page' : undefined, text });
   fill(
     nav,
     link('#/alerts', t('navAlerts'), 'nav-alerts'),

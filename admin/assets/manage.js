@@ -116,7 +116,7 @@ export function statusLine(id) {
 
 /** A line for what went wrong. */
 export function errorLine(id) {
-  return h('p', { id, class: 'error', role: 'alert' });
+  return h('p', { id, class: 'error line', role: 'alert' });
 }
 
 /** The text of the file chosen in a file input, or null. */

@@ -82,9 +82,39 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
         assert!(row.contains(shown), "{shown:?} in {row}");
     }
     assert!(b.execute("return !!document.getElementById('devices-map');", json!([])).await.as_bool().unwrap());
+    // Register a display: its secret is shown once, with a warning.
+    b.execute("document.getElementById('dv-kind').value = 'display'; return true;", json!([])).await;
+    b.type_into("#dv-name", "Displej Námestie").await;
+    b.type_into("#dv-lat", "48.2").await;
+    b.type_into("#dv-lon", "18.6").await;
+    b.click("#dv-submit").await;
+    d.wait_for_element("#dv-secret-value").await;
+    let secret = b.execute("return document.getElementById('dv-secret-value').value;", json!([])).await;
+    assert!(secret.as_str().unwrap().starts_with("tdv_"), "{secret}");
+    assert!(b.text("#dv-secret").await.contains("shown only once"));
+    d.wait_for_element("#devices tr[data-name='Displej Námestie']").await;
+    // Revoking asks first, naming the device.
+    b.click("#devices tr[data-name='Displej Námestie'] .danger-outline").await;
+    let yes = "#devices tr[data-name='Displej Námestie'] .confirm-yes";
+    d.wait_for_element(yes).await;
+    assert_eq!(b.text(yes).await, "Revoke Displej Námestie");
+    d.shot("screens-devices-revoke").await;
+    b.click(yes).await;
+    d.wait_for_element("#devices tr[data-name='Displej Námestie'][data-state=revoked]").await;
 
     d.visit("templates", "#templates tr[data-name='Povodeň']").await;
     assert!(d.text_of("#templates tr[data-name='Povodeň']").await.contains("sk, en"));
+    // The English headline changed in the form is what the server keeps.
+    b.click("#templates tr[data-name='Povodeň'] th a").await;
+    d.wait_for_element("#template-edit").await;
+    let headline = "#template-edit fieldset[data-language=en] [data-key=headline]";
+    b.execute(&format!("document.querySelector({headline:?}).value = ''; return true;"), json!([])).await;
+    b.type_into(headline, "Flood warning on the {river}").await;
+    b.click("#tp-save").await;
+    d.wait("the template to be saved", "return document.getElementById('tp-edit-status').textContent !== '';").await;
+    let saved = app.get("/api/v1/templates", Auth::Session(&ana)).await.json();
+    assert_eq!(saved[0]["content"]["infos"][1]["headline"], "Flood warning on the {river}", "{saved}");
+    d.shot("screens-template-edit").await;
 
     d.visit("areas", "#areas tr[data-name='Staré Mesto']").await;
     let dir = tempfile::tempdir().unwrap();
@@ -176,9 +206,18 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
 async fn an_author_is_shown_neither_users_nor_audit_and_the_server_refuses_both() {
     let Some(app) = spawn(Backend::Sqlite).await else { return };
     let ana = app.user("ana", &[Role::Author]).await;
+    let (_, template) = area_and_template(&app, &ana).await;
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
     d.sign_in("ana", None).await;
+    // A template starts a new alert with its placeholders asked for.
+    b.click("#nav-templates").await;
+    b.click(&format!("#templates tr[data-id='{template}'] a.button")).await;
+    d.wait_for_element("#ph-river").await;
+    assert_eq!(
+        b.execute("return document.getElementById('source').value;", json!([])).await,
+        json!(format!("t{template}"))
+    );
     let shown = |id: &str| format!("return !!document.getElementById('{id}');");
     for present in ["nav-residents", "nav-templates", "nav-areas"] {
         assert_eq!(b.execute(&shown(present), json!([])).await, json!(true), "{present}");
