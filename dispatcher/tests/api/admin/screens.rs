@@ -1,4 +1,5 @@
-//! The management screens in headless Chromium: an administrator visits devices, residents,
+//! The management screens in headless Chromium: an administrator visits devices (a siren with
+//! its faults, power and the answer to a siren test run by a second person), residents,
 //! templates, areas, users and the audit log at 1366x768 and on an upright tablet (768x1024,
 //! nothing scrolling sideways), uploads a GeoJSON area and a residents' CSV through the real
 //! file inputs (a dry run naming the refused line, then the import, and the counts change),
@@ -10,7 +11,7 @@ use dispatcher::domain::roles::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::desk::{Desk, area_and_template, shots};
+use super::desk::{Desk, ack, area_and_template, shots, siren_command};
 use crate::devices::{poll, post_as, register};
 use crate::support::{Auth, Backend, spawn};
 
@@ -71,14 +72,25 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
     poll(&app, &siren.secret, 0, None).await;
     let health = json!({ "mains": false, "battery": 64, "faults": ["E12"] });
     assert_eq!(post_as(&app, &siren.secret, "/api/v1/device/heartbeat", health).await, StatusCode::NO_CONTENT);
+    // A siren test, approved and run by a second person; the siren says it sounded.
+    let boris = app.user("boris", &[Role::Approver]).await;
+    let schedule = json!({ "name": "Monthly test", "signal": "silent-test", "groups": ["centrum"], "every": "month",
+                           "weekday": 5, "weekOfMonth": 2, "at": "12:00" });
+    let id = app.post("/api/v1/siren-tests", Auth::Session(&adela), schedule).await.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/siren-tests/{id}");
+    let r = app.post(&format!("{path}/approve"), Auth::Session(&boris), json!({ "version": 1 })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.post(&format!("{path}/run"), Auth::Session(&boris), json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let command = siren_command(&app, &siren.secret, "Alert").await;
+    ack(&app, &siren.secret, command, "completed").await;
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
     d.sign_in("adela", None).await;
 
     d.visit("devices", "#devices tr[data-name='Siréna Radnica']").await;
     let row = d.text_of("#devices tr[data-name='Siréna Radnica']").await;
-    for shown in ["Siren", "centrum", "Online", "just now", "fault E12", "On battery", "battery 64 %", "not tested yet"]
-    {
+    for shown in ["Siren", "centrum", "Online", "just now", "fault E12", "On battery", "battery 64 %", "Sounded"] {
         assert!(row.contains(shown), "{shown:?} in {row}");
     }
     assert!(b.execute("return !!document.getElementById('devices-map');", json!([])).await.as_bool().unwrap());
