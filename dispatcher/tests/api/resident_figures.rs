@@ -103,6 +103,11 @@ async fn counts_per_channel_and_area(backend: Backend) {
     assert_eq!(count(&levice["channels"]["sms"]), (1, 0), "{s}");
     assert_eq!(count(&levice["channels"]["email"]), (0, 1), "{s}");
     assert_eq!(count(&levice["total"]), (1, 1), "{s}");
+
+    // An area that residents name by reference stays.
+    let r = app.call(Method::DELETE, "/api/v1/areas/2", Auth::Session(&admin), Body::Empty).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("residents' places name the area Levice"), "{}", r.text());
 }
 
 async fn imports_with_a_dry_run_first(backend: Backend) {
