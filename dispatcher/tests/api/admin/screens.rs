@@ -130,6 +130,14 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
 
     d.visit("areas", "#areas tr[data-name='Staré Mesto']").await;
     let dir = tempfile::tempdir().unwrap();
+    // What the server refuses is shown for the feature at fault.
+    let unnamed = dir.path().join("unnamed.geojson");
+    std::fs::write(&unnamed, AREAS.replace(r#""name":"Levice""#, r#""title":"Levice""#)).unwrap();
+    b.type_into("#area-file", unnamed.to_str().unwrap()).await;
+    b.click("#area-submit").await;
+    d.wait("the refusal", "return document.getElementById('area-error').textContent !== '';").await;
+    let refusal = b.text("#area-error").await;
+    assert!(refusal.starts_with("Feature 1 ()") && refusal.contains("every feature needs a name"), "{refusal}");
     let geojson = dir.path().join("levice.geojson");
     std::fs::write(&geojson, AREAS).unwrap();
     // WebDriver chooses a file by typing its path into the file input.
@@ -166,6 +174,14 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
 
     d.visit("users", "#users tr[data-name='adela']").await;
     assert!(d.text_of("#users tr[data-name='adela']").await.contains("just now"), "the last sign-in is shown");
+    // A new user gets a one-time password, shown once.
+    b.type_into("#us-new-username", "eva").await;
+    b.type_into("#us-new-display", "Eva Malá").await;
+    b.click("#user-add input[value=approver]").await;
+    b.click("#us-add-submit").await;
+    d.wait_for_element("#us-password").await;
+    d.wait_for_element("#users tr[data-name='eva']").await;
+    assert!(d.text_of("#users tr[data-name='eva']").await.contains("Must change password"));
     b.type_into("#tk-name", "roc-gateway").await;
     b.click("#token-create input[value=cap]").await;
     b.click("#tk-submit").await;
@@ -175,14 +191,17 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
     assert!(value.len() > 20, "{value}");
     d.wait_for_element("#tokens tr[data-name='roc-gateway']").await;
     d.shot("screens-users-token").await;
+    let anywhere = "return document.body.innerText.includes(arguments[0]) \
+                    || [...document.querySelectorAll('input')].some((i) => i.value === arguments[0]);";
+    assert_eq!(b.execute(anywhere, json!([value])).await, json!(true), "shown now");
     let r = app.get("/api/v1/templates", Auth::Token(&value)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the token has the cap scope only");
     // Shown once: the screen opened again does not have it.
     b.click("#nav-alerts").await;
+    d.wait_for_element("#alerts").await;
     b.click("#nav-users").await;
     d.wait_for_element("#tokens tr[data-name='roc-gateway']").await;
-    let page = b.execute("return document.body.innerHTML;", json!([])).await;
-    assert!(!page.as_str().unwrap().contains(&value), "the token's value is not shown again");
+    assert_eq!(b.execute(anywhere, json!([value])).await, json!(false), "the token's value is not shown again");
     // In Slovak.
     b.execute(
         "const s = document.getElementById('lang'); s.value = 'sk'; s.dispatchEvent(new Event('change')); return true;",
@@ -237,7 +256,8 @@ async fn an_author_is_shown_neither_users_nor_audit_and_the_server_refuses_both(
     for absent in ["nav-users", "nav-audit", "nav-devices"] {
         assert_eq!(b.execute(&shown(absent), json!([])).await, json!(false), "{absent}");
     }
-    // Typing the address does not open them either.
+    // Typing the address does not open them either: the router falls back to the alerts.
+    d.wait_for_element("#ph-river").await;
     d.go("#/users").await;
     d.wait_for_element("#alerts").await;
     assert_eq!(b.execute(&shown("users"), json!([])).await, json!(false));
