@@ -347,7 +347,7 @@ export const WORDS_MANAGE = {
     rsDuplicateLine: 'Riadok {line}: {masked} už odoberá',
     rsImportN: 'Importovať obyvateľov: {n}',
     tpTitle: 'Šablóny',
-    tpHint: 'Bežné varovania sa začínajú zo šablóny; jej {zástupné} hodnoty sa vypýtajú pri novom varovaní.',
+    tpHint: 'Bežné varovania sa začínajú zo šablóny; hodnoty za jej {zástupné} názvy sa vypýtajú pri novom varovaní.',
     tpName: 'Názov',
     tpDescription: 'Popis',
     tpLanguages: 'Jazyky',
