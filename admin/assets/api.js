@@ -32,17 +32,18 @@ export function whenExpired(fn) {
   expired = fn;
 }
 
-/** Calls the API; gives the JSON answer (or the text of another kind), or throws a `Problem`. */
-export async function api(method, path, body) {
+/** Calls the API; gives the JSON answer (or the text of another kind), or throws a `Problem`.
+ * The body is sent as JSON, or as it is when its `media` type is given (a GeoJSON or CSV file). */
+export async function api(method, path, body, media) {
   const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = media || 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   let r;
   try {
     r = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || media ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });

@@ -1,5 +1,7 @@
 // The admin app's shell: who is signed in, the navigation their roles allow, the live or
-// exercise banner, and a hash router (#/alerts, #/queue, #/compose, #/alerts/{id}).
+// exercise banner, and a hash router (#/alerts, #/queue, #/compose, #/alerts/{id}, and the
+// management screens of screens.js: #/devices, #/residents, #/templates, #/areas, #/users,
+// #/audit).
 
 import { api, setCsrf, whenExpired } from './api.js';
 import { fill, h } from './dom.js';
@@ -9,6 +11,7 @@ import { alertList } from './list.js';
 import { compose } from './compose.js';
 import { alertScreen } from './review.js';
 import { stop as stopWatching, watchSession } from './expiry.js';
+import { screensFor } from './screens.js';
 
 const main = document.getElementById('main');
 const app = {
@@ -57,12 +60,13 @@ function shell() {
   if (!app.me) return fill(nav);
   const here = location.hash.split('?')[0] || '#/alerts';
   const link = (hash, text, id) =>
-    h('a', { href: hash, id, 'aria-current': here === hash ? 'page' : undefined, text });
+    h('a', { href: hash, id, 'aria-current': here === hash || here.startsWith(`${hash}/`) ? 'page' : undefined, text });
   fill(
     nav,
     link('#/alerts', t('navAlerts'), 'nav-alerts'),
     app.can('author') && link('#/compose', t('navCompose'), 'nav-compose'),
     app.can('approver') && link('#/queue', t('navQueue'), 'nav-queue'),
+    screensFor(app).map((s) => link(`#/${s.path}`, t(s.word), `nav-${s.path}`)),
   );
 }
 
@@ -77,8 +81,10 @@ async function route() {
   const [path, query] = hash.slice(1).split('?');
   const params = new URLSearchParams(query || '');
   const parts = path.split('/').filter(Boolean);
+  const screen = screensFor(app).find((s) => s.path === parts[0]);
   try {
-    if (parts[0] === 'alerts' && parts[1]) await alertScreen(main, app, Number(parts[1]), parts[2]);
+    if (screen) await screen.show(main, app, parts[1] ? Number(parts[1]) : null, params);
+    else if (parts[0] === 'alerts' && parts[1]) await alertScreen(main, app, Number(parts[1]), parts[2]);
     else if (parts[0] === 'compose' && app.can('author')) await compose(main, app, params);
     else if (parts[0] === 'queue') await alertList(main, app, 'submitted');
     else await alertList(main, app, null);

@@ -1,4 +1,5 @@
-// Starting an alert: from a template (its placeholders filled in) or from an earlier alert,
+// Starting an alert: from a template (its placeholders filled in) or from an earlier alert
+// (`#/compose?template=ID` and `?from=ID` choose one),
 // with the kind of message chosen explicitly (live, exercise or test: never a silent
 // default), the named areas and how long it is valid. The server fills the template and
 // makes the draft; the editor takes it from there.
@@ -77,7 +78,7 @@ export async function compose(main, app, params) {
       ...templates.map((tp) => [`t${tp.id}`, `${t('template')}: ${tp.name}`]),
       ...earlier.map((a) => [`a${a.id}`, `${t('earlierAlert')}: ${a.headline || a.id} (${t(`mode_${a.mode}`)})`]),
     ],
-    from ? `a${from}` : '',
+    from ? `a${from}` : params.get('template') ? `t${params.get('template')}` : '',
     { id: 'source', required: true },
   );
   const minutes = h('input', { id: 'expires-in', type: 'number', min: '5', max: '10080', value: '120', required: true });
@@ -149,5 +150,5 @@ export async function compose(main, app, params) {
   }
 
   fill(main, form);
-  if (from) source.dispatchEvent(new Event('change'));
+  if (source.value) source.dispatchEvent(new Event('change'));
 }

@@ -2,10 +2,12 @@
 // both languages (a unit test of the admin crate checks it). Screens with many words of their
 // own keep them in a `words-*.js` module of the same shape, merged in below.
 
+import { WORDS_MANAGE } from './words-manage.js';
 import { WORDS_MAP } from './words-map.js';
 
 const SCREENS = [
   WORDS_MAP,
+  WORDS_MANAGE,
 ];
 
 export const WORDS = {

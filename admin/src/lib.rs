@@ -46,6 +46,16 @@ pub const ASSETS: &[Asset] = &[
     asset!("draw.js"),
     asset!("shapes.js"),
     asset!("words-map.js"),
+    asset!("manage.css", "text/css; charset=utf-8"),
+    asset!("words-manage.js"),
+    asset!("screens.js"),
+    asset!("manage.js"),
+    asset!("devices.js"),
+    asset!("residents.js"),
+    asset!("templates.js"),
+    asset!("areas.js"),
+    asset!("users.js"),
+    asset!("audit.js"),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::config::Settings;
+use crate::domain::audit::Actor;
 use crate::domain::residents::import::{self, Options};
 
 #[derive(Subcommand, Debug)]
@@ -40,7 +41,7 @@ pub async fn run(settings: Settings, c: &ResidentsCommand) -> anyhow::Result<Exi
         }
     };
     let opts = Options { skip_bad_rows: *skip_bad_rows, dry_run: *dry_run };
-    let report = import::import(&app, &text, opts, &mut progress).await?;
+    let report = import::import(&app, (&Actor::System, "cli"), &text, opts, &mut progress).await?;
     if tty {
         eprintln!();
     }

@@ -76,6 +76,11 @@ pub async fn list(ex: &mut impl Executor) -> Result<Vec<AreaRow>, sqlx::Error> {
     fetch_all!(ex, AreaRow, "SELECT id, name, polygons, geocodes, area_km2, created_ms FROM areas ORDER BY name")
 }
 
+/// How many residents' places name the area (they hold it by reference).
+pub async fn places_naming(ex: &mut impl Executor, id: i64) -> Result<i64, sqlx::Error> {
+    scalar!(ex, i64, "SELECT COUNT(*) FROM places WHERE area_id = $1", id)
+}
+
 /// Deletes an area.
 pub async fn delete(ex: &mut impl Executor, id: i64) -> Result<u64, sqlx::Error> {
     exec!(ex, "DELETE FROM areas WHERE id = $1", id)

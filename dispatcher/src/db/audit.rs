@@ -74,7 +74,27 @@ pub struct Filter {
     pub action: Option<String>,
     pub alert_id: Option<i64>,
     pub before_seq: Option<i64>,
+    /// Words that the actor, action, target or details contain (a `LIKE` pattern, lowercase).
+    pub text: Option<String>,
+    /// From this time on (milliseconds since the epoch).
+    pub from_ms: Option<i64>,
+    /// Before this time.
+    pub to_ms: Option<i64>,
     pub limit: i64,
+}
+
+/// A `LIKE` pattern that finds `words` anywhere, case-insensitively (ASCII), its own `%`,
+/// `_` and `\` taken literally.
+pub fn contains_pattern(words: &str) -> String {
+    let mut p = String::from("%");
+    for c in words.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 /// Rows matching a filter, newest first.
@@ -82,7 +102,9 @@ pub async fn search(ex: &mut impl Executor, f: &Filter) -> Result<Vec<AuditRow>,
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_log \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR alert_id = $3) \
-         AND ($4 IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5"
+         AND ($4 IS NULL OR seq < $4) \
+         AND ($6 IS NULL OR LOWER(actor || ' ' || action || ' ' || target || ' ' || details) LIKE $6 ESCAPE '\\') \
+         AND ($7 IS NULL OR at_ms >= $7) AND ($8 IS NULL OR at_ms < $8) ORDER BY seq DESC LIMIT $5"
     );
     fetch_all!(
         ex,
@@ -92,6 +114,24 @@ pub async fn search(ex: &mut impl Executor, f: &Filter) -> Result<Vec<AuditRow>,
         f.action.as_deref(),
         f.alert_id,
         f.before_seq,
-        f.limit
+        f.limit,
+        f.text.as_deref(),
+        f.from_ms,
+        f.to_ms
     )
+}
+
+/// When each user last signed in, from the log: `(username, at_ms)`.
+pub async fn last_sign_ins(ex: &mut impl Executor) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Last {
+        target: String,
+        at_ms: i64,
+    }
+    let rows = fetch_all!(
+        ex,
+        Last,
+        "SELECT target, MAX(at_ms) AS at_ms FROM audit_log WHERE action = 'session.login' GROUP BY target"
+    )?;
+    Ok(rows.into_iter().filter_map(|r| Some((r.target.strip_prefix("user:")?.to_owned(), r.at_ms))).collect())
 }

@@ -23,6 +23,7 @@ pub mod key_check;
 pub mod login_failures;
 pub mod rate_buckets;
 pub mod receipts;
+pub mod resident_stats;
 pub mod residents;
 pub mod sessions;
 pub mod siren_tests;

@@ -29,6 +29,8 @@ pub struct UserView {
     pub must_change_password: bool,
     /// Whether the account is disabled.
     pub disabled: bool,
+    /// When they last signed in (milliseconds since the epoch, from the audit log), if known.
+    pub last_sign_in_ms: Option<i64>,
 }
 
 impl From<&UserRow> for UserView {
@@ -41,6 +43,7 @@ impl From<&UserRow> for UserView {
             totp_enabled: u.totp_enabled,
             must_change_password: u.must_change_password,
             disabled: u.disabled,
+            last_sign_in_ms: None,
         }
     }
 }
@@ -104,9 +107,29 @@ pub async fn ensure_first_admin(app: &App) -> Result<Option<String>> {
     Ok(pw)
 }
 
-/// Every user.
+/// Every user, with when they last signed in.
 pub async fn list(app: &App) -> Result<Vec<UserView>> {
-    Ok(users::list(&mut app.db.read().await?).await?.iter().map(UserView::from).collect())
+    let mut c = app.db.read().await?;
+    let last: std::collections::HashMap<String, i64> =
+        crate::db::audit::last_sign_ins(&mut c).await?.into_iter().collect();
+    let rows = users::list(&mut c).await?;
+    Ok(rows.iter().map(|u| UserView { last_sign_in_ms: last.get(&u.username).copied(), ..UserView::from(u) }).collect())
+}
+
+/// Refuses a change that would leave no enabled administrator.
+async fn keep_an_admin(ex: &mut impl crate::db::Executor, user: &UserRow, c: &UserChange) -> Result<()> {
+    let is_admin = |u: &UserRow| !u.disabled && parse_roles(&u.roles).unwrap_or_default().contains(&Role::Admin);
+    let loses = c.disabled == Some(true) || c.roles.as_ref().is_some_and(|r| !r.contains(&Role::Admin));
+    if !is_admin(user) || !loses {
+        return Ok(());
+    }
+    if users::list(ex).await?.iter().any(|u| u.id != user.id && is_admin(u)) {
+        return Ok(());
+    }
+    Err(Error::Conflict(format!(
+        "{} is the last administrator; make someone else an administrator first",
+        user.username
+    )))
 }
 
 /// A user by name or id text.
@@ -140,6 +163,7 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, c: &UserCh
     {
         return Err(Error::Conflict("administrators cannot disable themselves or remove their own admin role".into()));
     }
+    keep_an_admin(&mut tx, &user, c).await?;
     if let Some(roles) = &c.roles {
         if roles.is_empty() {
             return Err(Error::invalid("roles", "at least one role"));

@@ -218,6 +218,13 @@ pub async fn import(app: &App, actor: &Actor, address: &str, text: &str) -> Resu
 pub async fn delete(app: &App, actor: &Actor, address: &str, id: i64) -> Result<()> {
     let mut tx = app.db.begin().await?;
     let row = areas::by_id(&mut tx, id).await?.ok_or(Error::NotFound("area"))?;
+    let naming = areas::places_naming(&mut tx, id).await?;
+    if naming > 0 {
+        return Err(Error::Conflict(format!(
+            "{naming} residents' places name the area {}; it stays while they do (upload a new shape under the same name to change it)",
+            row.name
+        )));
+    }
     areas::delete(&mut tx, id).await?;
     let event = Event::new(actor, address, "area.delete", format!("area:{}", row.name));
     audit::record(&mut tx, event).await?;

@@ -16,8 +16,14 @@ use crate::domain::error::Error;
 pub fn endpoints() -> Vec<Endpoint> {
     let a = Access::Roles(AUDITORS);
     vec![
-        Endpoint::get("/api/v1/audit", a, "audit", "Search the audit log, newest first", search)
-            .returns::<Vec<AuditRow>>(),
+        Endpoint::get(
+            "/api/v1/audit",
+            a,
+            "audit",
+            "Search the audit log, newest first (actor, action, alert, q: words, from/to: ms, before: seq)",
+            search,
+        )
+        .returns::<Vec<AuditRow>>(),
         Endpoint::get("/api/v1/audit/verify", a, "audit", "Verify the audit log's hash chain", verify_chain)
             .returns::<Verification>(),
     ]
@@ -32,6 +38,12 @@ pub struct AuditQuery {
     alert: Option<i64>,
     before: Option<i64>,
     limit: Option<i64>,
+    /// Words found anywhere in the actor, action, target or details.
+    q: Option<String>,
+    /// From this time (milliseconds since the epoch).
+    from: Option<i64>,
+    /// Before this time.
+    to: Option<i64>,
 }
 
 async fn search(State(app): State<App>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<Vec<AuditRow>>> {
@@ -40,6 +52,9 @@ async fn search(State(app): State<App>, ApiQuery(q): ApiQuery<AuditQuery>) -> Ap
         action: q.action,
         alert_id: q.alert,
         before_seq: q.before,
+        text: q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(audit::contains_pattern),
+        from_ms: q.from,
+        to_ms: q.to,
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
     };
     Ok(Json(audit::search(&mut app.db.read().await.map_err(Error::from)?, &f).await.map_err(Error::from)?))

@@ -21,6 +21,7 @@ pub mod health;
 pub mod openapi;
 pub mod public;
 pub mod pwa;
+pub mod resident_figures;
 pub mod residents;
 pub mod routes;
 pub mod session;

@@ -150,6 +150,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::webhooks::endpoints());
     all.extend(super::channels::endpoints());
     all.extend(super::residents::endpoints());
+    all.extend(super::resident_figures::endpoints());
     all.extend(super::devices::endpoints());
     all.extend(super::device_protocol::endpoints());
     all.extend(super::siren_tests::endpoints());

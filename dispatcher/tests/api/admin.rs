@@ -13,6 +13,7 @@ mod desk;
 mod keyboard;
 mod session;
 mod map;
+mod screens;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;

@@ -99,7 +99,9 @@ async fn whole_run(backend: Backend) {
     let csv = "phone,email,lat,lon,language\n+421900777888,jan.log@levice.example,48.1,17.1,sk\n\
                +421900999000,,95,17.1,sk\n";
     let opts = import::Options { skip_bad_rows: true, dry_run: false };
-    let report = import::import(&t.app, csv, opts, &mut |_, _| {}).await.unwrap();
+    let report = import::import(&t.app, (&dispatcher::domain::audit::Actor::System, "test"), csv, opts, &mut |_, _| {})
+        .await
+        .unwrap();
     assert_eq!((report.imported, report.bad.len()), (2, 1));
     retention::purge(&t.app).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

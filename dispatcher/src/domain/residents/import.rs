@@ -69,9 +69,11 @@ struct Candidate {
     sub: Subscription,
 }
 
-/// Imports a file's text. `progress` is told (done, total) as subscriptions are stored.
+/// Imports a file's text for `actor` (from `address`, for the audit log). `progress` is told
+/// (done, total) as subscriptions are stored.
 pub async fn import(
     app: &App,
+    (actor, address): (&Actor, &str),
     text: &str,
     opts: Options,
     progress: &mut (dyn FnMut(usize, usize) + Send),
@@ -105,7 +107,7 @@ pub async fn import(
         subscriptions::add(app, chunk).await?;
         progress((i * 500 + chunk.len()).min(total), total);
     }
-    record(app, &report).await?;
+    record(app, actor, address, &report).await?;
     Ok(report)
 }
 
@@ -214,9 +216,9 @@ async fn without_duplicates(app: &App, candidates: Vec<Candidate>, report: &mut 
     Ok(fresh)
 }
 
-async fn record(app: &App, report: &Report) -> Result<()> {
+async fn record(app: &App, actor: &Actor, address: &str, report: &Report) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    let e = Event::new(&Actor::System, "cli", "resident.import", "subscriptions").details(json!({
+    let e = Event::new(actor, address, "resident.import", "subscriptions").details(json!({
         "rows": report.rows,
         "imported": report.imported,
         "duplicates": report.duplicates.len(),

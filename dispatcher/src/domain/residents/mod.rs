@@ -3,7 +3,8 @@
 //! else is sent). Each subscription has a management token, shown once and stored as SHA-256,
 //! with which its resident reads, changes and deletes it. Sign-ups and codes are rate limited
 //! in the database; every change is audited with ids and channel only, never the address.
-//! Operators import municipal lists (`import`); old deliveries are purged (`retention`).
+//! Operators import municipal lists (`import`); old deliveries are purged (`retention`); staff
+//! see counts per channel and area, never an address (`stats`).
 
 mod choices;
 mod codes;
@@ -14,6 +15,7 @@ mod manage;
 mod phone;
 pub mod retention;
 mod signup;
+pub mod stats;
 mod verify;
 mod view;
 
