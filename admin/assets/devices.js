@@ -6,13 +6,25 @@ import { api } from './api.js';
 import { field, fill, h, select } from './dom.js';
 import { t } from './words.js';
 import { ago, askFirst, emptyRow, errorLine, ms, secretOnce, statusLine, table } from './manage.js';
+import { pointsMap } from './map.js';
 
 const HEADS = ['dvName', 'dvKind', 'dvGroups', 'dvState', 'dvLastPoll', 'dvProblems', 'dvPower', 'dvLastTest', 'mActions'];
 
-/** The map of the devices: the map component is wired in here; until then the box stays empty. */
+/** A device's colour on the map: green when online and well, amber with faults or while
+ * never seen, red when offline; revoked devices are left off. */
+function mapStatus(d) {
+  if (d.state === 'offline') return 'failed';
+  if (d.state === 'online') return d.problems.length ? 'warning' : 'ok';
+  return d.state === 'never-seen' ? 'warning' : 'unknown';
+}
+
+/** The map of the devices (the public configuration's tiles, else the named areas' outlines). */
 async function drawMap(box, devices) {
-  void box;
-  void devices;
+  const config = await api('GET', '/api/v1/public/config').catch(() => ({}));
+  const points = devices
+    .filter((d) => d.state !== 'revoked')
+    .map((d) => ({ lat: d.lat, lon: d.lon, label: `${d.name} (${t(`dvState_${d.state.replace('-', '_')}`)})`, status: mapStatus(d) }));
+  pointsMap(box, config, points, t('dvMapLabel'));
 }
 
 /** Each siren's answer to the newest run of any siren test: device id → answer and time. */

@@ -4,6 +4,7 @@
 export const WORDS_MANAGE = {
   en: {
     navDevices: 'Devices',
+    dvMapLabel: 'Map of sirens and displays',
     navResidents: 'Residents',
     navTemplates: 'Templates',
     navAreas: 'Areas',
@@ -239,6 +240,7 @@ export const WORDS_MANAGE = {
   },
   sk: {
     navDevices: 'Zariadenia',
+    dvMapLabel: 'Mapa sirén a displejov',
     navResidents: 'Obyvatelia',
     navTemplates: 'Šablóny',
     navAreas: 'Oblasti',

@@ -11,9 +11,9 @@
 mod a11y;
 mod desk;
 mod keyboard;
-mod session;
 mod map;
 mod screens;
+mod session;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;

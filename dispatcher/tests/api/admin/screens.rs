@@ -93,7 +93,16 @@ async fn an_administrator_manages_devices_residents_templates_areas_users_and_th
     for shown in ["Siren", "centrum", "Online", "just now", "fault E12", "On battery", "battery 64 %", "Sounded"] {
         assert!(row.contains(shown), "{shown:?} in {row}");
     }
-    assert!(b.execute("return !!document.getElementById('devices-map');", json!([])).await.as_bool().unwrap());
+    // The map marks the siren where it stands, green: online, though with a fault it is amber.
+    let markers = "return [...document.querySelectorAll('#devices-map .marker')].map(m => m.getAttribute('class'));";
+    let marked = d
+        .wait(
+            "the siren on the map",
+            &markers.replace("return ", "const m = ").replace(";", "; return m.length ? m : null;"),
+        )
+        .await;
+    assert_eq!(marked.as_array().map(Vec::len), Some(1), "one siren: {marked}");
+    assert!(marked[0].as_str().unwrap().contains("status-warning"), "online with a fault: {marked}");
     // Register a display: its secret is shown once, with a warning.
     b.execute("document.getElementById('dv-kind').value = 'display'; return true;", json!([])).await;
     b.type_into("#dv-name", "Displej Námestie").await;
@@ -243,7 +252,9 @@ async fn an_author_is_shown_neither_users_nor_audit_and_the_server_refuses_both(
     d.sign_in("ana", None).await;
     // A template starts a new alert with its placeholders asked for.
     b.click("#nav-templates").await;
-    b.click(&format!("#templates tr[data-id='{template}'] a.button")).await;
+    let start = format!("#templates tr[data-id='{template}'] a.button");
+    d.wait_for_element(&start).await;
+    b.click(&start).await;
     d.wait_for_element("#ph-river").await;
     assert_eq!(
         b.execute("return document.getElementById('source').value;", json!([])).await,
