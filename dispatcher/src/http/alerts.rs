@@ -180,14 +180,7 @@ async fn edit(
 }
 
 async fn reach(State(app): State<App>, Id(id): Id) -> ApiResult<Json<Reach>> {
-    let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)
-        .await
-        .map_err(Error::from)?
-        .ok_or(Error::NotFound("alert"))?;
-    let alert = match row.cap_xml {
-        Some(_) => lifecycle::frozen_alert(&row)?,
-        None => crate::domain::alerts::build::preview_alert(&app, &row).await?,
-    };
+    let alert = crate::domain::alerts::build::frozen_or_preview(&app, id).await?;
     Ok(Json(crate::fanout::reach::of(&app, id, &alert).await?))
 }
 

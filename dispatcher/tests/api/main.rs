@@ -22,6 +22,7 @@ mod input;
 mod lifecycle;
 mod outbox;
 mod peers;
+mod previews;
 mod pwa;
 mod receipts;
 mod resident_data;

@@ -49,7 +49,11 @@ pub async fn update(app: &App, caller: &Caller, id: i64, content: Option<serde_j
         return Err(Error::Conflict("a Cancel cannot be updated".into()));
     }
     let content = match content {
-        Some(c) => AlertContent::from_json(c)?,
+        Some(c) => {
+            let c = AlertContent::from_json(c)?;
+            crate::fanout::choice::check(&c.channels, &crate::fanout::choice::allowed(app))?;
+            c
+        }
         None => content_of(&original)?,
     };
     let row = new_message(&mut tx, caller, &original, MsgType::Update, &content).await?;

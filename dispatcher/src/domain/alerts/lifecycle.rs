@@ -80,6 +80,7 @@ pub async fn create(app: &App, caller: &Caller, req: CreateRequest) -> Result<Al
         content.infos.iter_mut().for_each(|i| i.expires = Some(at));
     }
     content.check()?;
+    crate::fanout::choice::check(&content.channels, &crate::fanout::choice::allowed(app))?;
     areas::load(&mut tx, &content.areas).await?;
     let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
     let new = NewAlert::draft(
@@ -100,6 +101,7 @@ pub async fn create(app: &App, caller: &Caller, req: CreateRequest) -> Result<Al
 /// Replaces a draft's content; only its author may, and only from the version they saw.
 pub async fn edit(app: &App, caller: &Caller, id: i64, version: i64, content: serde_json::Value) -> Result<AlertRow> {
     let content = AlertContent::from_json(content)?;
+    crate::fanout::choice::check(&content.channels, &crate::fanout::choice::allowed(app))?;
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
     only_author(caller, &row, "edit")?;
