@@ -1,6 +1,7 @@
 // The draft editor: the kind of message, event and category, urgency, severity and
 // certainty, each language's headline, description and instruction side by side, the siren
-// signal, the expiry and the named areas; beside them the reach, the SMS and the findings.
+// signal, the expiry, the named areas and the channels; beside them the reach, the SMS, what
+// each channel sends and the findings.
 // The same form writes an Update of an issued alert (`mode === 'update'`).
 
 import { api } from './api.js';
@@ -8,6 +9,7 @@ import { field, fill, h, select } from './dom.js';
 import { t } from './words.js';
 import { areaChooser, chosenAreas, modeOf, statusChooser } from './compose.js';
 import { capXml, fieldFor, findingList, reachPreview } from './previews.js';
+import { channelChooser, channelPreviews, chosenChannels, knownChannels } from './channels.js';
 
 const CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'];
 const URGENCY = ['Immediate', 'Expected', 'Future', 'Past', 'Unknown'];
@@ -59,6 +61,9 @@ export async function editor(main, app, alert, mode) {
   app.mode(modeOf(status));
   const previews = h('section', { class: 'previews', id: 'previews', 'aria-live': 'polite' });
   const findingsBox = h('section', { class: 'findings-box' });
+  const channelBox = h('section', { class: 'channel-previews', id: 'channel-previews' });
+  const channelsBox = h('div', { id: 'channels-box' });
+  let chooser = null;
   const capBox = h('section', { class: 'cap-box' });
   const error = h('p', { class: 'error', role: 'alert', id: 'editor-error' });
   const confirmations = h('div', { id: 'confirmations' });
@@ -101,6 +106,9 @@ export async function editor(main, app, alert, mode) {
   function collect() {
     const c = structuredClone(content);
     c.status = status;
+    const channels = chosenChannels(chooser);
+    if (channels) c.channels = channels;
+    if (!(c.channels || []).length) delete c.channels;
     c.areas = chosenAreas(areaBox);
     const value = (id) => document.getElementById(id).value;
     c.infos.forEach((info, i) => {
@@ -140,6 +148,17 @@ export async function editor(main, app, alert, mode) {
     const xml = await api('GET', `/api/v1/alerts/${alert.id}/preview`).catch((p) => p.message);
     fill(capBox, capXml(xml, t(mode === 'update' ? 'capTitle' : 'capPreviewTitle')));
     const reach = await reachPreview(previews, alert.id);
+    if (reach && !chooser) {
+      // The reach follows the channels as they are ticked, like the areas.
+      chooser = channelChooser(knownChannels(reach), content.channels || [], () => {
+        if (mode !== 'update') busy(async () => {
+          await save();
+          await refresh();
+        });
+      });
+      fill(channelsBox, chooser);
+    }
+    await channelPreviews(channelBox, alert.id);
     fill(
       confirmations,
       ((reach && reach.confirmations) || []).map((c) =>
@@ -188,6 +207,7 @@ export async function editor(main, app, alert, mode) {
     columns,
     addLanguage,
     areaBox,
+    channelsBox,
     confirmations,
     error,
     h('p', { class: 'actions' }, mode === 'update' ? null : saveButton, submitButton),
@@ -210,6 +230,6 @@ export async function editor(main, app, alert, mode) {
       app.go(`#/alerts/${alert.id}`);
     });
   });
-  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, findingsBox, capBox)));
+  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, channelBox, findingsBox, capBox)));
   await refresh();
 }

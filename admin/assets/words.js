@@ -2,7 +2,11 @@
 // both languages (a unit test of the admin crate checks it). Screens with many words of their
 // own keep them in a `words-*.js` module of the same shape, merged in below.
 
-const SCREENS = [];
+import { WORDS_PREVIEWS } from './words-previews.js';
+
+const SCREENS = [
+  WORDS_PREVIEWS,
+];
 
 export const WORDS = {
   en: {

@@ -40,6 +40,8 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard.js"),
     asset!("diff.js"),
     asset!("previews.js"),
+    asset!("channels.js"),
+    asset!("words-previews.js"),
 ];
 
 #[cfg(test)]

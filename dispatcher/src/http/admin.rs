@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
-use super::files::{PAGE_POLICY, etag, serve};
+use super::files::{etag, serve};
 use super::routes::{Access, Endpoint};
 
 /// The ETag of the page and of each file, computed once.
@@ -28,9 +28,15 @@ pub fn endpoints() -> Vec<Endpoint> {
 
 async fn page(headers: HeaderMap) -> Response {
     let mut resp = serve_asset(&PAGE, &ETAGS[0], &headers);
-    resp.headers_mut().insert("content-security-policy", HeaderValue::from_static(PAGE_POLICY));
+    resp.headers_mut().insert("content-security-policy", HeaderValue::from_static(ADMIN_POLICY));
     resp
 }
+
+/// The pages' policy with one Trusted Types policy allowed, `email-preview`: the admin app
+/// puts an email's HTML into a `sandbox=""` frame's `srcdoc` with it (no script runs there).
+const ADMIN_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+     img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
+     require-trusted-types-for 'script'; trusted-types email-preview";
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = ASSETS

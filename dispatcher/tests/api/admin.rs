@@ -8,6 +8,7 @@
 //! `test-output/admin/`.
 
 mod desk;
+mod previews;
 
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::totp;
@@ -27,7 +28,7 @@ async fn the_app_is_served_with_a_strict_policy_and_the_signal_catalogue_is_read
         assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
         assert_eq!(page.header("cache-control"), "no-cache");
         let csp = page.header("content-security-policy");
-        for part in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "trusted-types 'none'"] {
+        for part in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "trusted-types email-preview"] {
             assert!(csp.contains(part), "{csp}");
         }
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
