@@ -148,6 +148,7 @@ export async function editor(main, app, alert, mode) {
     const xml = await api('GET', `/api/v1/alerts/${alert.id}/preview`).catch((p) => p.message);
     fill(capBox, capXml(xml, t(mode === 'update' ? 'capTitle' : 'capPreviewTitle')));
     const reach = await reachPreview(previews, alert.id);
+    confirmBoxes((reach && reach.confirmations) || []);
     if (reach && !chooser) {
       // The reach follows the channels as they are ticked, like the areas.
       chooser = channelChooser(knownChannels(reach), content.channels || [], () => {
@@ -159,9 +160,13 @@ export async function editor(main, app, alert, mode) {
       fill(channelsBox, chooser);
     }
     await channelPreviews(channelBox, alert.id);
+  }
+
+  /** One checkbox for each confirmation submitting needs. */
+  function confirmBoxes(reasons) {
     fill(
       confirmations,
-      ((reach && reach.confirmations) || []).map((c) =>
+      reasons.map((c) =>
         h('label', { class: 'check confirm' }, h('input', { type: 'checkbox', name: 'confirm', value: c }), ` ${t(`confirmBox_${c}`)}`),
       ),
     );
@@ -215,12 +220,18 @@ export async function editor(main, app, alert, mode) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(async () => {
+      const confirm = [...confirmations.querySelectorAll('input:checked')].map((i) => i.value);
       if (mode === 'update') {
-        const next = await api('POST', `/api/v1/alerts/${alert.id}/update`, { content: collect() });
-        return app.go(`#/alerts/${next.id}`);
+        try {
+          const next = await api('POST', `/api/v1/alerts/${alert.id}/update`, { content: collect(), confirm });
+          return app.go(`#/alerts/${next.id}`);
+        } catch (p) {
+          // The Update's own reach may ask what the original's did not: offer the boxes it names.
+          if (p.code === 'API-018') confirmBoxes(['no-recipients', 'outside-territory'].filter((r) => p.message.includes(r)));
+          throw p;
+        }
       }
       await save();
-      const confirm = [...confirmations.querySelectorAll('input:checked')].map((i) => i.value);
       try {
         await api('POST', `/api/v1/alerts/${alert.id}/submit`, { confirm });
       } catch (p) {

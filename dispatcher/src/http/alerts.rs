@@ -293,6 +293,9 @@ async fn issue(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<
 pub struct UpdateRequest {
     /// The updated content.
     pub content: Option<serde_json::Value>,
+    /// Reasons confirmed, as for submitting: `no-recipients`, `outside-territory`.
+    #[serde(default)]
+    pub confirm: Vec<String>,
 }
 
 async fn update(
@@ -301,7 +304,7 @@ async fn update(
     Id(id): Id,
     ApiJson(req): ApiJson<UpdateRequest>,
 ) -> ApiResult<Response> {
-    let row = corrections::update(&app, &caller, id, req.content).await?;
+    let row = corrections::update(&app, &caller, id, req.content, &req.confirm).await?;
     respond(&app, &row, StatusCode::CREATED).await
 }
 

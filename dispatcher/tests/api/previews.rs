@@ -164,6 +164,48 @@ async fn chosen_channels(backend: Backend) {
     assert_eq!(reach["channels"], json!(["email"]), "{reach}");
 }
 
+/// An Update asks for the same confirmations as submitting: an area far beyond the territory,
+/// and nobody reached when the earlier messages reached nobody either. Refused, it stores nothing.
+async fn update_confirmations(backend: Backend) {
+    let Some(t) = spawn_with(backend, |s| s.fanout.territory_km2 = 10.0).await else { return };
+    let author = t.user("ana", &[Role::Author]).await;
+    let approver = t.user("boris", &[Role::Approver]).await;
+    let both = json!(["no-recipients", "outside-territory"]);
+    let r = t.post("/api/v1/alerts", Auth::Session(&author), json!({ "content": content("Actual") })).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let submit = format!("/api/v1/alerts/{id}/submit");
+    let r = t.post(&submit, Auth::Session(&author), json!({ "confirm": ["no-recipients"] })).await;
+    assert_eq!((r.status, r.code().as_str()), (StatusCode::CONFLICT, "API-018"), "{}", r.text());
+    let r = t.post(&submit, Auth::Session(&author), json!({ "confirm": both })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    approve_and_issue(&t, &approver, &r.json()).await;
+    let before = count(&t, &author).await;
+
+    let update = format!("/api/v1/alerts/{id}/update");
+    for confirm in [json!([]), json!(["no-recipients"])] {
+        let r =
+            t.post(&update, Auth::Session(&author), json!({ "content": content("Actual"), "confirm": confirm })).await;
+        assert_eq!((r.status, r.code().as_str()), (StatusCode::CONFLICT, "API-018"), "{}", r.text());
+        assert_eq!(r.json()["field"], "/confirm");
+        assert!(r.json()["detail"].as_str().unwrap().contains("outside-territory"), "{}", r.text());
+    }
+    let r = t.post(&update, Auth::Session(&author), json!({ "confirm": ["outside-territory"] })).await;
+    assert!(r.json()["detail"].as_str().unwrap().contains("no-recipients"), "{}", r.text());
+    assert_eq!(count(&t, &author).await, before, "nothing was stored");
+    let r = t.post(&update, Auth::Session(&author), json!({ "confirm": both })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+#[tokio::test]
+async fn an_update_asks_the_confirmations_submitting_asks_sqlite() {
+    update_confirmations(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_update_asks_the_confirmations_submitting_asks_postgres() {
+    update_confirmations(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn chosen_channels_and_their_previews_sqlite() {
     chosen_channels(Backend::Sqlite).await;

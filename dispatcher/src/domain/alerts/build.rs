@@ -101,15 +101,25 @@ pub fn freeze(alert: &Alert, profile: &Profile) -> Result<(String, Vec<Finding>)
 /// The CAP a draft would become (with a placeholder identifier), for previews and reach.
 pub async fn preview_alert(app: &crate::app::App, row: &crate::db::alerts::AlertRow) -> Result<Alert> {
     let content = AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?;
+    preview_content(app, &content, row.id, row.msg_type.parse().unwrap_or(MsgType::Alert)).await
+}
+
+/// The CAP that content would become as message `id` (with a placeholder identifier).
+pub async fn preview_content(
+    app: &crate::app::App,
+    content: &AlertContent,
+    id: i64,
+    msg_type: MsgType,
+) -> Result<Alert> {
     let named = crate::domain::areas::load(&mut app.db.read().await?, &content.areas).await?;
     let env = Envelope {
-        identifier: Identifier::parse(format!("preview-{}", row.id)).map_err(|e| Error::Internal(e.into()))?,
+        identifier: Identifier::parse(format!("preview-{id}")).map_err(|e| Error::Internal(e.into()))?,
         sender: Sender::parse(app.settings.cap.sender.as_str()).map_err(|e| Error::Internal(e.into()))?,
         sent: cap_alerts::model::CapDateTime::now_utc(),
-        msg_type: row.msg_type.parse().unwrap_or(MsgType::Alert),
+        msg_type,
         references: Vec::new(),
     };
-    Ok(build(&content, &env, &named, &app.settings.cap.sender_name))
+    Ok(build(content, &env, &named, &app.settings.cap.sender_name))
 }
 
 /// The CAP of alert `id`: the frozen message, or what its draft would become.

@@ -1,6 +1,7 @@
 //! The channel choice and the channel previews in the admin app, in headless Chromium: an
 //! author unticks a channel and the reach says it is not chosen; each preview tab (push, SMS,
-//! email, display, siren) shows what that channel sends. Screenshots: `previews-*.png`.
+//! email, display, siren) shows what that channel sends; the approver sees the same.
+//! Screenshots: `previews-*.png`.
 
 use dispatcher::domain::roles::Role;
 use reqwest::StatusCode;
@@ -15,6 +16,7 @@ async fn an_author_chooses_channels_and_sees_what_each_sends() {
     let Some(app) = spawn(Backend::Sqlite).await else { return };
     let ana = app.user("ana", &[Role::Author]).await;
     let operator = app.user("olga", &[Role::Operator]).await;
+    app.user("boris", &[Role::Approver]).await;
     let siren =
         json!({ "kind": "siren", "name": "Nábrežie", "lat": 48.15, "lon": 17.1, "capabilities": ["tones", "voice"] });
     register(&app, &operator, siren).await;
@@ -101,4 +103,21 @@ async fn an_author_chooses_channels_and_sees_what_each_sends() {
     let wide = "return document.documentElement.scrollWidth <= window.innerWidth;";
     d.wait("the page to fit the tablet's width", wide).await;
     b.screenshot(&shots().join("previews-tablet-768x1024.png")).await;
+
+    // The approver sees the same previews and which channels were chosen.
+    b.viewport(1366, 768).await;
+    b.click("#channel-display").await;
+    d.wait("the displays to be left out", "return !document.getElementById('tab-display');").await;
+    let r = app.post(&format!("/api/v1/alerts/{id}/submit"), Auth::Session(&ana), json!({ "confirm": [] })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    d.sign_out().await;
+    d.sign_in("boris", None).await;
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#channel-previews #tab-push").await;
+    let chosen = b.text("#chosen-channels").await;
+    assert!(chosen.contains("Sirens") && !chosen.contains("Displays"), "{chosen}");
+    d.wait_cell("reach", "display", None, "0").await;
+    b.click("#tab-email").await;
+    d.wait_for_element("#panel-email [data-lang=sk] iframe").await;
+    d.shot("previews-review").await;
 }
