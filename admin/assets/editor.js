@@ -1,7 +1,8 @@
 // The draft editor: the kind of message, event and category, urgency, severity and
 // certainty, each language's headline, description and instruction side by side, the siren
-// signal, the expiry, the named areas and the area drawn on the map; beside them the reach, the
-// SMS and the findings. A change of the area saves the draft and the reach follows.
+// signal, the expiry, the named areas, the area drawn on the map and the channels; beside them
+// the reach, the SMS, what each channel sends and the findings. A change of the area or of the
+// channels saves the draft and the reach follows.
 // The same form writes an Update of an issued alert (`mode === 'update'`).
 
 import { api } from './api.js';
@@ -10,6 +11,7 @@ import { t } from './words.js';
 import { areaChooser, chosenAreas, modeOf, statusChooser } from './compose.js';
 import { capXml, fieldFor, findingList, reachPreview } from './previews.js';
 import { drawing } from './draw.js';
+import { channelChooser, channelPreviews, chosenChannels, knownChannels } from './channels.js';
 
 const CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'];
 const URGENCY = ['Immediate', 'Expected', 'Future', 'Past', 'Unknown'];
@@ -63,6 +65,9 @@ export async function editor(main, app, alert, mode) {
   app.mode(modeOf(status));
   const previews = h('section', { class: 'previews', id: 'previews', 'aria-live': 'polite' });
   const findingsBox = h('section', { class: 'findings-box' });
+  const channelBox = h('section', { class: 'channel-previews', id: 'channel-previews' });
+  const channelsBox = h('div', { id: 'channels-box' });
+  let chooser = null;
   const capBox = h('section', { class: 'cap-box' });
   const error = h('p', { class: 'error', role: 'alert', id: 'editor-error' });
   const confirmations = h('div', { id: 'confirmations' });
@@ -132,6 +137,9 @@ export async function editor(main, app, alert, mode) {
   function collect() {
     const c = structuredClone(content);
     c.status = status;
+    const channels = chosenChannels(chooser);
+    if (channels) c.channels = channels;
+    if (!(c.channels || []).length) delete c.channels;
     c.areas = chosenAreas(areaBox);
     drawn.apply(c);
     const value = (id) => document.getElementById(id).value;
@@ -173,9 +181,25 @@ export async function editor(main, app, alert, mode) {
     fill(capBox, capXml(xml, t(mode === 'update' ? 'capTitle' : 'capPreviewTitle')));
     const reach = await reachPreview(previews, alert.id);
     drawn.reach(reach && reach.confirmations);
+    confirmBoxes((reach && reach.confirmations) || []);
+    if (reach && !chooser) {
+      // The reach follows the channels as they are ticked, like the areas.
+      chooser = channelChooser(knownChannels(reach), content.channels || [], () => {
+        if (mode !== 'update') busy(async () => {
+          await save();
+          await refresh();
+        });
+      });
+      fill(channelsBox, chooser);
+    }
+    await channelPreviews(channelBox, alert.id);
+  }
+
+  /** One checkbox for each confirmation submitting needs. */
+  function confirmBoxes(reasons) {
     fill(
       confirmations,
-      ((reach && reach.confirmations) || []).map((c) =>
+      reasons.map((c) =>
         h('label', { class: 'check confirm' }, h('input', { type: 'checkbox', name: 'confirm', value: c, id: `confirm-${c}` }), ` ${t(`confirmBox_${c}`)}`),
       ),
     );
@@ -222,6 +246,7 @@ export async function editor(main, app, alert, mode) {
     addLanguage,
     areaBox,
     drawn.element,
+    channelsBox,
     confirmations,
     error,
     h('p', { class: 'actions' }, mode === 'update' ? null : saveButton, submitButton),
@@ -229,12 +254,18 @@ export async function editor(main, app, alert, mode) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(async () => {
+      const confirm = [...confirmations.querySelectorAll('input:checked')].map((i) => i.value);
       if (mode === 'update') {
-        const next = await api('POST', `/api/v1/alerts/${alert.id}/update`, { content: collect() });
-        return app.go(`#/alerts/${next.id}`);
+        try {
+          const next = await api('POST', `/api/v1/alerts/${alert.id}/update`, { content: collect(), confirm });
+          return app.go(`#/alerts/${next.id}`);
+        } catch (p) {
+          // The Update's own reach may ask what the original's did not: offer the boxes it names.
+          if (p.code === 'API-018') confirmBoxes(['no-recipients', 'outside-territory'].filter((r) => p.message.includes(r)));
+          throw p;
+        }
       }
       await save();
-      const confirm = [...confirmations.querySelectorAll('input:checked')].map((i) => i.value);
       try {
         await api('POST', `/api/v1/alerts/${alert.id}/submit`, { confirm });
       } catch (p) {
@@ -244,7 +275,7 @@ export async function editor(main, app, alert, mode) {
       app.go(`#/alerts/${alert.id}`);
     });
   });
-  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, findingsBox, capBox)));
+  fill(main, h('div', { class: 'workspace' }, form, h('aside', { class: 'side' }, previews, channelBox, findingsBox, capBox)));
   drawn.map.fit();
   await refresh();
 }

@@ -1,5 +1,5 @@
 // What an alert will do before anyone approves it: whom it reaches per channel (the reach
-// estimate), the SMS each language sends with its encoding and segments, the CAP XML, and
+// estimate, saying which channels are not chosen), the SMS each language sends with its encoding and segments, the CAP XML, and
 // the validation findings, each linked to the field at fault when it is on the screen.
 
 import { api } from './api.js';
@@ -32,7 +32,20 @@ export async function reachPreview(box, id) {
       'table',
       { class: 'reach', id: 'reach' },
       h('caption', { class: 'visually-hidden', text: t('reachTitle') }),
-      h('tbody', {}, rows.map(([ch, n]) => h('tr', { 'data-channel': ch }, h('th', { scope: 'row', text: t(`ch_${ch}`) }), h('td', { class: 'num', text: String(n) })))),
+      h(
+        'tbody',
+        {},
+        rows.map(([ch, n]) => {
+          const off = (reach.notChosen || []).includes(ch);
+          return h(
+            'tr',
+            { 'data-channel': ch, 'data-chosen': off ? 'no' : 'yes' },
+            h('th', { scope: 'row', text: t(`ch_${ch}`) }),
+            h('td', { class: 'num', text: String(n) }),
+            h('td', { class: 'hint', text: off ? t('notChosen') : '' }),
+          );
+        }),
+      ),
     ),
     h('p', { class: 'hint', id: 'reach-area', text: t('areaSize', { area: reach.areaKm2.toFixed(1), territory: reach.territoryKm2.toFixed(1) }) }),
     reach.confirmations.map((c) => h('p', { class: 'warning', text: t(`confirm_${c}`) })),

@@ -7,6 +7,7 @@ import { field, fill, h, when } from './dom.js';
 import { t } from './words.js';
 import { kindText, modeBadge, stateBadge } from './list.js';
 import { capXml, findingList, reachPreview } from './previews.js';
+import { channelPreviews } from './channels.js';
 import { editor } from './editor.js';
 import { dashboard } from './dashboard.js';
 import { lineDiff } from './diff.js';
@@ -85,6 +86,7 @@ async function review(main, app, alert, mine) {
   app.mode(alert.mode === 'live' ? 'live' : alert.mode);
   const error = h('p', { class: 'error', role: 'alert', id: 'review-error' });
   const reachBox = h('section', { class: 'previews', id: 'previews' });
+  const channelBox = h('section', { class: 'channel-previews', id: 'channel-previews' });
   const actions = h('section', { class: 'decide', id: 'decide' });
   fill(
     main,
@@ -103,10 +105,11 @@ async function review(main, app, alert, mine) {
         await diffSection(alert),
         capXml(alert.capXml),
       ),
-      h('aside', { class: 'side' }, reachBox),
+      h('aside', { class: 'side' }, reachBox, channelBox),
     ),
   );
   const reach = await reachPreview(reachBox, alert.id);
+  await channelPreviews(channelBox, alert.id);
   const act = async (path, body) => {
     error.textContent = '';
     try {

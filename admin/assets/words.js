@@ -4,10 +4,12 @@
 
 import { WORDS_MANAGE } from './words-manage.js';
 import { WORDS_MAP } from './words-map.js';
+import { WORDS_PREVIEWS } from './words-previews.js';
 
 const SCREENS = [
   WORDS_MAP,
   WORDS_MANAGE,
+  WORDS_PREVIEWS,
 ];
 
 export const WORDS = {

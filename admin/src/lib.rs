@@ -56,6 +56,8 @@ pub const ASSETS: &[Asset] = &[
     asset!("areas.js"),
     asset!("users.js"),
     asset!("audit.js"),
+    asset!("channels.js"),
+    asset!("words-previews.js"),
 ];
 
 #[cfg(test)]

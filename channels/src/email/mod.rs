@@ -22,7 +22,7 @@ use lettre::transport::smtp::client::{Certificate, TlsParameters};
 
 pub use config::{DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, EmailConfig, Security};
 pub use error::EmailError;
-pub use render::{DELIVERY_HEADER, message, notice};
+pub use render::{DELIVERY_HEADER, Parts, message, notice, preview};
 
 use crate::{BoxFuture, Channel, Health, Message, Notice, Outcome, Recipient};
 use outcome::Verdict;

@@ -29,7 +29,7 @@ pub fn message(
 ) -> Result<lettre::Message, EmailError> {
     let to: Mailbox = address.trim().parse().map_err(|_| EmailError::InvalidRecipient)?;
     let content = Content::new(alert, languages, unsubscribe_url);
-    let subject = subject(&content);
+    let Parts { subject, text, html } = parts(&content);
     let mut builder = lettre::Message::builder()
         .from(from.clone())
         .to(to)
@@ -55,8 +55,31 @@ pub fn message(
             .raw_header(header("Importance", "high".into()))
             .raw_header(header("X-Priority", "1".into()));
     }
-    let body = MultiPart::alternative_plain_html(plain::plain(&content), html::html(&content, &subject));
+    let body = MultiPart::alternative_plain_html(text, html);
     builder.multipart(body).map_err(|e| EmailError::Build(e.to_string()))
+}
+
+/// What an alert email says: its subject and its two bodies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body (a whole document, styled inline).
+    pub html: String,
+}
+
+/// The subject and bodies [`message`] sends to a reader of `languages`, for previews: the
+/// same rendering, without the envelope.
+pub fn preview(alert: &AlertPayload, languages: &[String], unsubscribe_url: Option<&str>) -> Parts {
+    parts(&Content::new(alert, languages, unsubscribe_url))
+}
+
+fn parts(content: &Content<'_>) -> Parts {
+    let subject = subject(content);
+    let html = html::html(content, &subject);
+    Parts { text: plain::plain(content), html, subject }
 }
 
 /// A plain-text email that is not an alert (a sign-up's verification code), with the same

@@ -22,7 +22,7 @@ use ring::rand::SystemRandom;
 
 pub use ece::MAX_PLAINTEXT;
 pub use error::PushError;
-pub use headers::topic;
+pub use headers::{topic, ttl, urgency};
 pub use keys::{EphemeralKey, KeyPool};
 pub use payload::payload;
 pub use vapid::VapidKey;

@@ -50,6 +50,16 @@ pub fn etag(commands: &[Value]) -> String {
 }
 
 fn command(app: &App, device: &DeviceRow, id: i64, thread: &str, p: &AlertPayload) -> Value {
+    command_for(app, &device.kind, &device.capabilities, id, thread, p)
+}
+
+/// The command a device of `kind` with `capabilities` (`voice`, `text`) would get for an
+/// alert, for the authors' previews (command id 0).
+pub fn preview(app: &App, kind: &str, capabilities: &str, p: &AlertPayload) -> Value {
+    command_for(app, kind, capabilities, 0, &channels::push::topic(&p.alert), p)
+}
+
+fn command_for(app: &App, kind: &str, capabilities: &str, id: i64, thread: &str, p: &AlertPayload) -> Value {
     let a = &p.alert;
     let info = a.infos.first();
     let at = |t: Option<&cap_alerts::model::CapDateTime>| t.map(ToString::to_string);
@@ -69,8 +79,8 @@ fn command(app: &App, device: &DeviceRow, id: i64, thread: &str, p: &AlertPayloa
             })
         })
         .collect();
-    let caps: Vec<&str> = device.capabilities.split(',').map(str::trim).collect();
-    let voice: Vec<Value> = if device.kind == "siren" && caps.contains(&"voice") {
+    let caps: Vec<&str> = capabilities.split(',').map(str::trim).collect();
+    let voice: Vec<Value> = if kind == "siren" && caps.contains(&"voice") {
         texts
             .iter()
             .map(|t| {
@@ -85,7 +95,7 @@ fn command(app: &App, device: &DeviceRow, id: i64, thread: &str, p: &AlertPayloa
     } else {
         Vec::new()
     };
-    let signal = (device.kind == "siren").then(|| signal(app, a)).flatten();
+    let signal = (kind == "siren").then(|| signal(app, a)).flatten();
     json!({
         "id": id,
         "alertId": p.id,
@@ -99,13 +109,13 @@ fn command(app: &App, device: &DeviceRow, id: i64, thread: &str, p: &AlertPayloa
         "expires": expires,
         "signal": signal.map(|s| json!({ "code": s.code, "name": s.name, "pattern": s.pattern, "seconds": s.seconds })),
         "voice": voice,
-        "texts": if device.kind == "display" || caps.contains(&"text") { texts } else { Vec::new() },
+        "texts": if kind == "display" || caps.contains(&"text") { texts } else { Vec::new() },
     })
 }
 
 /// The siren signal of an alert: the end-of-danger signal for a Cancel or an all-clear, else
 /// the one its `TOCSIN_SIREN_SIGNAL` parameter names, else the default.
-fn signal(app: &App, a: &cap_alerts::Alert) -> Option<Signal> {
+pub fn signal(app: &App, a: &cap_alerts::Alert) -> Option<Signal> {
     let catalogue = &app.settings.devices;
     let all_clear = a.msg_type == MsgType::Cancel
         || (!a.infos.is_empty() && a.infos.iter().all(|i| i.response_types.contains(&ResponseType::AllClear)));

@@ -5,12 +5,14 @@
 //! killed instance delays deliveries but loses none.
 
 pub mod adapters;
+pub mod choice;
 pub mod device_channel;
 pub mod device_hub;
 pub mod events;
 pub mod mqtt_publish;
 pub mod payloads;
 pub mod planner;
+pub mod previews;
 pub mod priority;
 pub mod reach;
 pub mod recipients;

@@ -16,6 +16,16 @@ pub struct Payloads {
     cache: Mutex<HashMap<i64, Arc<AlertPayload>>>,
 }
 
+/// The payload channels get of an alert and its CAP bytes; public alerts carry the links to
+/// their CAP document and their page.
+pub fn payload(app: &App, alert_id: i64, alert: cap_alerts::Alert, xml: Vec<u8>) -> AlertPayload {
+    let public = alert.scope == cap_alerts::model::Scope::Public;
+    let url = public.then(|| crate::domain::feed::cap_url(&app.settings, alert_id));
+    let page = public.then(|| crate::domain::feed::page_url(&app.settings, alert_id));
+    let mode = mode(alert.status);
+    AlertPayload::new(alert_id, alert, Arc::from(xml), mode, url).with_page_url(page)
+}
+
 impl Payloads {
     /// The payload of an issued alert.
     pub async fn get(&self, app: &App, alert_id: i64) -> anyhow::Result<Arc<AlertPayload>> {
@@ -28,12 +38,7 @@ impl Payloads {
         let xml = row.cap_xml.ok_or_else(|| anyhow::anyhow!("alert {alert_id} has no CAP"))?;
         let doc =
             Reader::new().mode(Mode::Lenient).max_bytes(usize::MAX).read(&xml).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let url = (row.scope == "Public").then(|| crate::domain::feed::cap_url(&app.settings, alert_id));
-        let page = (row.scope == "Public").then(|| crate::domain::feed::page_url(&app.settings, alert_id));
-        let payload = Arc::new(
-            AlertPayload::new(alert_id, doc.alert.clone(), Arc::from(xml), mode(doc.alert.status), url)
-                .with_page_url(page),
-        );
+        let payload = Arc::new(payload(app, alert_id, doc.alert, xml));
         if let Ok(mut c) = self.cache.lock() {
             if c.len() > 256 {
                 c.clear();

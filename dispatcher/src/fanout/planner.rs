@@ -1,6 +1,6 @@
 //! Planning: for each issued alert, in order of priority, the deliveries to create. A planner
 //! leases the alert's fan-out, targets its recipients (and, for an Update or Cancel, everyone
-//! the earlier messages reached), and creates the rows in batches, each committed and announced
+//! the earlier messages reached) on the channels its author chose, and creates the rows in batches, each committed and announced
 //! so that sending starts before planning ends. A dedicated planner takes only the most urgent
 //! alerts, so a large fan-out in progress never holds one back.
 
@@ -99,8 +99,11 @@ pub async fn targets(
     // Targeting gives each subscription and device once; only an Update or Cancel, which adds
     // those the earlier messages reached, can name a recipient twice.
     let mut rows: Vec<NewDelivery> = Vec::with_capacity(selection.subscriptions.len() + selection.devices.len());
+    // New deliveries only on the channels the author chose; a correction still reaches, on
+    // every channel, whoever the earlier messages reached (below).
+    let choice = super::choice::Choice::of(&alert);
     let mut c = app.db.read().await?;
-    if channels.contains(&"webhook") {
+    if channels.contains(&"webhook") && choice.allows("webhook") {
         let webhook: std::sync::Arc<str> = "webhook".into();
         for (id, exercises) in webhooks::active(&mut c).await? {
             if alert.is_actual() || exercises {
@@ -115,11 +118,11 @@ pub async fn targets(
         && alert.infos.iter().all(|i| i.response_types.contains(&cap_alerts::model::ResponseType::AllClear));
     let correction_only = alert.msg_type == MsgType::Cancel || all_clear;
     if !correction_only {
-        for (id, kind) in selection.devices {
+        for (id, kind) in selection.devices.into_iter().filter(|(_, kind)| choice.allows(kind)) {
             rows.push(NewDelivery { channel: kind, recipient_kind: "device", recipient_id: id });
         }
         for (id, channel) in selection.subscriptions {
-            if channels.contains(&&*channel) {
+            if channels.contains(&&*channel) && choice.allows(&channel) {
                 rows.push(NewDelivery { channel, recipient_kind: "subscription", recipient_id: id });
             }
         }

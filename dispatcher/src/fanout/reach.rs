@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use cap_alerts::Alert;
 use serde::Serialize;
 
+use super::choice::Choice;
 use super::priority;
 use super::targeting::{Audience, resolve};
 use crate::app::App;
@@ -30,9 +31,13 @@ pub struct Reach {
     pub area_km2: f64,
     /// The territory's size in square kilometres (0 when unknown).
     pub territory_km2: f64,
+    /// The channels the alert goes out on (the author's choice, else every channel).
+    pub channels: Vec<String>,
+    /// The channels the author left out: they count 0 here and get nothing.
+    pub not_chosen: Vec<String>,
     /// Confirmations submitting needs: `no-recipients`, `outside-territory`.
     pub confirmations: Vec<String>,
-    /// The SMS each language of the alert would send: its encoding and segments (what it costs).
+    /// The SMS each language of the alert would send (none when SMS is not chosen): its encoding and segments (what it costs).
     pub sms: Vec<SmsPreview>,
 }
 
@@ -56,9 +61,8 @@ pub struct SmsPreview {
 pub fn sms_previews(app: &App, id: i64, alert: &Alert) -> Vec<SmsPreview> {
     let s = &app.settings.channels.sms;
     let options = channels::sms::SmsOptions { segment_limit: s.segment_limit, transliterate: s.transliterate };
-    let page = crate::domain::feed::page_url(&app.settings, id);
-    let payload = channels::AlertPayload::new(id, alert.clone(), std::sync::Arc::from(Vec::new()), "", None)
-        .with_page_url(Some(page));
+    // The payload the sending builds (its CAP bytes play no part in an SMS).
+    let payload = super::payloads::payload(app, id, alert.clone(), Vec::new());
     let mut languages: Vec<String> = alert.infos.iter().map(|i| i.language_or_default().to_owned()).collect();
     languages.dedup();
     languages
@@ -98,7 +102,13 @@ pub async fn of(app: &App, id: i64, alert: &Alert) -> Result<Reach> {
         Audience { severity: priority::severity(alert), status: alert.status },
     );
     super::targeting::with_groups(&app.targeting, alert, &mut selection);
-    let mut subscriptions = BTreeMap::new();
+    let choice = Choice::of(alert);
+    selection.subscriptions.retain(|(_, channel)| choice.allows(channel));
+    selection.devices.retain(|(_, kind)| choice.allows(kind));
+    let (channels, not_chosen): (Vec<String>, Vec<String>) =
+        super::choice::allowed(app).into_iter().partition(|c| choice.allows(c));
+    let mut subscriptions: BTreeMap<String, usize> = not_chosen.iter().map(|c| (c.clone(), 0)).collect();
+    subscriptions.retain(|c, _| !matches!(c.as_str(), "siren" | "display" | "webhook"));
     for (_, channel) in &selection.subscriptions {
         *subscriptions.entry(channel.to_string()).or_insert(0) += 1;
     }
@@ -110,11 +120,17 @@ pub async fn of(app: &App, id: i64, alert: &Alert) -> Result<Reach> {
         subscriptions,
         sirens: count("siren"),
         displays: count("display"),
-        webhooks: hooks.iter().filter(|(_, ex)| alert.is_actual() || *ex).count(),
+        webhooks: if choice.allows("webhook") {
+            hooks.iter().filter(|(_, ex)| alert.is_actual() || *ex).count()
+        } else {
+            0
+        },
         area_km2,
         territory_km2,
+        channels,
+        not_chosen,
         confirmations: Vec::new(),
-        sms: sms_previews(app, id, alert),
+        sms: if choice.allows("sms") { sms_previews(app, id, alert) } else { Vec::new() },
     };
     if reach.people_and_devices() == 0 {
         reach.confirmations.push("no-recipients".into());

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
-use super::files::{PAGE_POLICY, etag, serve};
+use super::files::{etag, serve};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::config::Pwa;
@@ -42,10 +42,16 @@ async fn page(State(app): State<App>, headers: HeaderMap) -> Response {
 /// (nothing wider: the origin is checked to be a plain host when the settings load).
 pub fn policy(pwa: &Pwa) -> String {
     match pwa.tile_origin() {
-        Some(origin) => PAGE_POLICY.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1),
-        None => PAGE_POLICY.to_owned(),
+        Some(origin) => ADMIN_POLICY.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1),
+        None => ADMIN_POLICY.to_owned(),
     }
 }
+
+/// The pages' policy with one Trusted Types policy allowed, `email-preview`: the admin app
+/// puts an email's HTML into a `sandbox=""` frame's `srcdoc` with it (no script runs there).
+const ADMIN_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+     img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
+     require-trusted-types-for 'script'; trusted-types email-preview";
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = ASSETS
@@ -66,7 +72,7 @@ mod tests {
     #[test]
     fn images_come_from_this_origin_and_the_tile_server_only() {
         let none = policy(&Pwa::default());
-        assert_eq!(none, PAGE_POLICY);
+        assert_eq!(none, ADMIN_POLICY);
         let tiles = Pwa { tile_url: "https://tile.example.org/{z}/{x}/{y}.png".into(), ..Pwa::default() };
         let with = policy(&tiles);
         assert!(with.contains("img-src 'self' https://tile.example.org;"), "{with}");

@@ -180,14 +180,7 @@ async fn edit(
 }
 
 async fn reach(State(app): State<App>, Id(id): Id) -> ApiResult<Json<Reach>> {
-    let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)
-        .await
-        .map_err(Error::from)?
-        .ok_or(Error::NotFound("alert"))?;
-    let alert = match row.cap_xml {
-        Some(_) => lifecycle::frozen_alert(&row)?,
-        None => crate::domain::alerts::build::preview_alert(&app, &row).await?,
-    };
+    let alert = crate::domain::alerts::build::frozen_or_preview(&app, id).await?;
     Ok(Json(crate::fanout::reach::of(&app, id, &alert).await?))
 }
 
@@ -300,6 +293,9 @@ async fn issue(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<
 pub struct UpdateRequest {
     /// The updated content.
     pub content: Option<serde_json::Value>,
+    /// Reasons confirmed, as for submitting: `no-recipients`, `outside-territory`.
+    #[serde(default)]
+    pub confirm: Vec<String>,
 }
 
 async fn update(
@@ -308,7 +304,7 @@ async fn update(
     Id(id): Id,
     ApiJson(req): ApiJson<UpdateRequest>,
 ) -> ApiResult<Response> {
-    let row = corrections::update(&app, &caller, id, req.content).await?;
+    let row = corrections::update(&app, &caller, id, req.content, &req.confirm).await?;
     respond(&app, &row, StatusCode::CREATED).await
 }
 

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod files;
 pub mod health;
 pub mod openapi;
+pub mod previews;
 pub mod public;
 pub mod pwa;
 pub mod resident_figures;

@@ -145,6 +145,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     let mut all = Vec::new();
     all.extend(super::session::endpoints());
     all.extend(super::alerts::endpoints());
+    all.extend(super::previews::endpoints());
     all.extend(super::deliveries::endpoints());
     all.extend(super::timeline::endpoints());
     all.extend(super::webhooks::endpoints());

@@ -169,8 +169,8 @@ on_both!(update_and_all_clear_supersede, |app: TestApp| async move {
     let id = original["id"].as_i64().unwrap();
     let mut changed = content("Actual");
     changed["infos"][0]["headline"] = json!("Povodeň na Dunaji: hladina klesá");
-    let r =
-        app.post(&format!("/api/v1/alerts/{id}/update"), Auth::Session(&author), json!({ "content": changed })).await;
+    let body = json!({ "content": changed, "confirm": ["no-recipients"] });
+    let r = app.post(&format!("/api/v1/alerts/{id}/update"), Auth::Session(&author), body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let update = r.json();
     assert_eq!((update["msgType"].as_str(), update["state"].as_str()), (Some("Update"), Some("submitted")));

@@ -25,6 +25,7 @@ mod outage;
 mod outbox;
 mod partition;
 mod peers;
+mod previews;
 mod pwa;
 mod receipts;
 mod resident_data;

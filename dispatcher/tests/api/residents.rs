@@ -29,6 +29,20 @@ pub(crate) fn resident(channel: &str, address: String) -> Subscription {
     }
 }
 
+/// Subscribes one resident on each of push (the receiver on `push_port`), SMS and email, at
+/// a point inside the test polygon; gives their ids in that order.
+pub(crate) async fn one_on_each(t: &TestApp, push_port: u16) -> Vec<i64> {
+    let keys: Value =
+        reqwest::get(format!("http://127.0.0.1:{push_port}/subscription")).await.unwrap().json().await.unwrap();
+    let push = json!({ "endpoint": format!("http://127.0.0.1:{push_port}/push/jana"), "keys": keys }).to_string();
+    let residents = [
+        resident("push", push),
+        resident("sms", "+421 900 123 456".into()),
+        resident("email", "jana@levice.example".into()),
+    ];
+    subscriptions::add(&t.app, &residents).await.unwrap()
+}
+
 async fn statuses(t: &TestApp, id: i64) -> Vec<(String, String, i64)> {
     let rows = deliveries::summary(&mut t.app.db.read().await.unwrap(), id).await.unwrap();
     rows.into_iter().map(|c| (c.channel, c.status, c.n)).collect()
@@ -51,19 +65,7 @@ async fn every_channel(backend: Backend) {
     let push_port = peers.push_port;
     peers.smsc.next("bound").await;
 
-    let keys: Value =
-        reqwest::get(format!("http://127.0.0.1:{push_port}/subscription")).await.unwrap().json().await.unwrap();
-    let push = json!({ "endpoint": format!("http://127.0.0.1:{push_port}/push/jana"), "keys": keys }).to_string();
-    let ids = subscriptions::add(
-        &t.app,
-        &[
-            resident("push", push),
-            resident("sms", "+421 900 123 456".into()),
-            resident("email", "jana@levice.example".into()),
-        ],
-    )
-    .await
-    .unwrap();
+    let ids = one_on_each(&t, push_port).await;
     let (author, approver) =
         (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
     let id = issue(&t.app, &author, &approver, content("Actual")).await;

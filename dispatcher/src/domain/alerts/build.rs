@@ -1,11 +1,12 @@
 //! Turning authored content into the CAP message that will be approved and issued.
 
-use cap_alerts::model::{Area, Identifier, MsgType, Reference, Sender, Status};
+use cap_alerts::model::{Area, Identifier, MsgType, NamedValue, Reference, Sender, Status};
 use cap_alerts::{Alert, Finding, Mode, Profile, Reader, TocsinProfile};
 
 use crate::domain::alerts::content::AlertContent;
 use crate::domain::areas::NamedArea;
 use crate::domain::error::{Error, Result};
+use crate::fanout::choice::CHANNELS_PARAMETER;
 
 /// The fields the dispatcher fills.
 #[derive(Clone, Debug)]
@@ -33,7 +34,8 @@ pub fn marking(status: Status) -> Option<&'static str> {
 }
 
 /// The CAP alert for content: named areas expanded into each info block, the default sender
-/// name filled in, and Exercise and Test marked in `<note>`.
+/// name filled in, the chosen channels written as `TOCSIN_CHANNELS`, and Exercise and Test
+/// marked in `<note>`.
 pub fn build(content: &AlertContent, env: &Envelope, named: &[NamedArea], sender_name: &str) -> Alert {
     let mut infos = content.infos.clone();
     for info in &mut infos {
@@ -42,6 +44,12 @@ pub fn build(content: &AlertContent, env: &Envelope, named: &[NamedArea], sender
         }
         if info.sender_name.as_deref().is_none_or(|s| s.trim().is_empty()) {
             info.sender_name = Some(sender_name.to_owned());
+        }
+        // The content's choice is the one truth: whatever the blocks carried is replaced.
+        info.parameters.retain(|p| p.value_name != CHANNELS_PARAMETER);
+        if !content.channels.is_empty() {
+            info.parameters
+                .push(NamedValue { value_name: CHANNELS_PARAMETER.to_owned(), value: content.channels.join(",") });
         }
     }
     let note = match (marking(content.status), &content.note) {
@@ -93,15 +101,34 @@ pub fn freeze(alert: &Alert, profile: &Profile) -> Result<(String, Vec<Finding>)
 /// The CAP a draft would become (with a placeholder identifier), for previews and reach.
 pub async fn preview_alert(app: &crate::app::App, row: &crate::db::alerts::AlertRow) -> Result<Alert> {
     let content = AlertContent::from_json(serde_json::from_str(&row.content).map_err(|e| Error::Internal(e.into()))?)?;
+    preview_content(app, &content, row.id, row.msg_type.parse().unwrap_or(MsgType::Alert)).await
+}
+
+/// The CAP that content would become as message `id` (with a placeholder identifier).
+pub async fn preview_content(
+    app: &crate::app::App,
+    content: &AlertContent,
+    id: i64,
+    msg_type: MsgType,
+) -> Result<Alert> {
     let named = crate::domain::areas::load(&mut app.db.read().await?, &content.areas).await?;
     let env = Envelope {
-        identifier: Identifier::parse(format!("preview-{}", row.id)).map_err(|e| Error::Internal(e.into()))?,
+        identifier: Identifier::parse(format!("preview-{id}")).map_err(|e| Error::Internal(e.into()))?,
         sender: Sender::parse(app.settings.cap.sender.as_str()).map_err(|e| Error::Internal(e.into()))?,
         sent: cap_alerts::model::CapDateTime::now_utc(),
-        msg_type: row.msg_type.parse().unwrap_or(MsgType::Alert),
+        msg_type,
         references: Vec::new(),
     };
-    Ok(build(&content, &env, &named, &app.settings.cap.sender_name))
+    Ok(build(content, &env, &named, &app.settings.cap.sender_name))
+}
+
+/// The CAP of alert `id`: the frozen message, or what its draft would become.
+pub async fn frozen_or_preview(app: &crate::app::App, id: i64) -> Result<Alert> {
+    let row = crate::db::alerts::by_id(&mut app.db.read().await?, id).await?.ok_or(Error::NotFound("alert"))?;
+    match row.cap_xml {
+        Some(_) => super::lifecycle::frozen_alert(&row),
+        None => preview_alert(app, &row).await,
+    }
 }
 
 /// Findings for content not yet frozen (drafts): the same checks, never an error.

@@ -38,6 +38,10 @@ pub struct AlertContent {
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Value>")]
     pub infos: Vec<Info>,
+    /// The channels it goes out on (`push`, `sms`, `email`, `display`, `siren`, `webhook`);
+    /// empty, every channel. Written into every info block as `TOCSIN_CHANNELS`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
     /// Named areas (by id) that every info block covers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub areas: Vec<i64>,

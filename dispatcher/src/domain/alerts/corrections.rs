@@ -6,7 +6,7 @@ use cap_alerts::model::{Certainty, MsgType, ResponseType, Severity, Urgency};
 use serde_json::json;
 
 use super::content::AlertContent;
-use super::lifecycle::{expect_state, freeze_row, get, issue_row, local_now_plus, record};
+use super::lifecycle::{confirmed, expect_state, freeze_row, get, issue_row, local_now_plus, record};
 use super::phrases::{Correction, phrases};
 use super::state::State;
 use crate::app::App;
@@ -41,23 +41,50 @@ async fn new_message(
 }
 
 /// Creates and submits an Update of an issued alert: the given content, or the original's.
-pub async fn update(app: &App, caller: &Caller, id: i64, content: Option<serde_json::Value>) -> Result<AlertRow> {
-    let mut tx = app.db.begin().await?;
-    let original = get(&mut tx, id).await?;
-    expect_state(&original, &[State::Issued], "updated")?;
-    if original.msg_type == MsgType::Cancel.as_str() {
-        return Err(Error::Conflict("a Cancel cannot be updated".into()));
-    }
+/// Like submitting, it needs the confirmations its reach asks for: an area far beyond the
+/// territory, and nobody reached (unless the earlier messages reached someone, who gets the
+/// Update anyway).
+pub async fn update(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    content: Option<serde_json::Value>,
+    confirm: &[String],
+) -> Result<AlertRow> {
+    // Reach reads with other connections: checked before the write transaction opens.
+    let mut c = app.db.read().await?;
+    let original = get(&mut c, id).await?;
+    expect_updatable(&original)?;
     let content = match content {
-        Some(c) => AlertContent::from_json(c)?,
+        Some(c) => {
+            let c = AlertContent::from_json(c)?;
+            crate::fanout::choice::check(&c.channels, &crate::fanout::choice::allowed(app))?;
+            c
+        }
         None => content_of(&original)?,
     };
+    let thread: Vec<i64> = alerts::thread(&mut c, original.thread_id).await?.iter().map(|m| m.id).collect();
+    let reached_before = crate::db::deliveries::reached(&mut c, &thread).await?.len();
+    drop(c);
+    let preview = super::build::preview_content(app, &content, id, MsgType::Update).await?;
+    confirmed(app, id, &preview, confirm, reached_before).await?;
+    let mut tx = app.db.begin().await?;
+    let original = get(&mut tx, id).await?;
+    expect_updatable(&original)?;
     let row = new_message(&mut tx, caller, &original, MsgType::Update, &content).await?;
     let row = freeze_row(app, &mut tx, &row).await?;
     record(&mut tx, caller, "alert.update", &row, json!({ "updates": original.id })).await?;
     tx.commit().await?;
     Metrics::count(&app.metrics.alert_transitions, State::Submitted.as_str());
     Ok(row)
+}
+
+fn expect_updatable(original: &AlertRow) -> Result<()> {
+    expect_state(original, &[State::Issued], "updated")?;
+    if original.msg_type == MsgType::Cancel.as_str() {
+        return Err(Error::Conflict("a Cancel cannot be updated".into()));
+    }
+    Ok(())
 }
 
 /// The content of a correction: the original's areas and languages, with the correction's

@@ -111,6 +111,7 @@ pub(crate) async fn insert_frozen(
         note: alert.note.clone(),
         incidents: alert.incidents.clone(),
         infos: alert.infos.clone(),
+        channels: crate::fanout::choice::Choice::of(alert).names(),
         areas: Vec::new(),
         template: None,
         from: None,

@@ -80,6 +80,7 @@ pub async fn create(app: &App, caller: &Caller, req: CreateRequest) -> Result<Al
         content.infos.iter_mut().for_each(|i| i.expires = Some(at));
     }
     content.check()?;
+    crate::fanout::choice::check(&content.channels, &crate::fanout::choice::allowed(app))?;
     areas::load(&mut tx, &content.areas).await?;
     let json = serde_json::to_string(&content).map_err(|e| Error::Internal(e.into()))?;
     let new = NewAlert::draft(
@@ -100,6 +101,7 @@ pub async fn create(app: &App, caller: &Caller, req: CreateRequest) -> Result<Al
 /// Replaces a draft's content; only its author may, and only from the version they saw.
 pub async fn edit(app: &App, caller: &Caller, id: i64, version: i64, content: serde_json::Value) -> Result<AlertRow> {
     let content = AlertContent::from_json(content)?;
+    crate::fanout::choice::check(&content.channels, &crate::fanout::choice::allowed(app))?;
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
     only_author(caller, &row, "edit")?;
@@ -126,17 +128,7 @@ pub async fn submit(app: &App, caller: &Caller, id: i64, confirm: &[String]) -> 
     only_author(caller, &draft, "submit")?;
     expect_state(&draft, &[State::Draft], "submitted")?;
     let preview = super::build::preview_alert(app, &draft).await?;
-    let reach = crate::fanout::reach::of(app, id, &preview).await?;
-    let missing: Vec<String> = reach.confirmations.iter().filter(|r| !confirm.contains(r)).cloned().collect();
-    if !missing.is_empty() {
-        let detail = format!(
-            "the alert reaches {} residents and devices over {:.1} km² (territory {:.1} km²)",
-            reach.people_and_devices(),
-            reach.area_km2,
-            reach.territory_km2
-        );
-        return Err(Error::ConfirmationNeeded { reasons: missing, detail });
-    }
+    confirmed(app, id, &preview, confirm, 0).await?;
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
     if row.version != draft.version {
@@ -148,6 +140,33 @@ pub async fn submit(app: &App, caller: &Caller, id: i64, confirm: &[String]) -> 
     tx.commit().await?;
     Metrics::count(&app.metrics.alert_transitions, State::Submitted.as_str());
     Ok(row)
+}
+
+/// Checks that `confirm` names every reason the reach of `alert` (message `id`) asks for:
+/// nobody reached (unless `reached_before` recipients get it as a correction anyway), an area
+/// far beyond the territory.
+pub(super) async fn confirmed(
+    app: &App,
+    id: i64,
+    alert: &cap_alerts::Alert,
+    confirm: &[String],
+    reached_before: usize,
+) -> Result<()> {
+    let reach = crate::fanout::reach::of(app, id, alert).await?;
+    // A correction reaches whoever the earlier messages reached, whatever its area reaches.
+    let waived = |r: &String| reached_before > 0 && r == "no-recipients";
+    let missing: Vec<String> =
+        reach.confirmations.iter().filter(|r| !confirm.contains(r) && !waived(r)).cloned().collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let detail = format!(
+        "the alert reaches {} residents and devices over {:.1} km² (territory {:.1} km²)",
+        reach.people_and_devices(),
+        reach.area_km2,
+        reach.territory_km2
+    );
+    Err(Error::ConfirmationNeeded { reasons: missing, detail })
 }
 
 /// Builds the CAP message of a draft row and freezes it; the row moves to submitted.
