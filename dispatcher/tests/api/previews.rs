@@ -138,7 +138,14 @@ async fn chosen_channels(backend: Backend) {
     assert_eq!(received, sk["push"]["payload"], "the push preview is the payload the phone decrypted");
     assert_eq!(record["urgency"], sk["push"]["urgency"]);
     assert_eq!(record["topic"], sk["push"]["topic"]);
-    let mails = peers.mails();
+    let mut mails = peers.mails();
+    for _ in 0..200 {
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        mails = peers.mails();
+    }
     let mail = &mails[0];
     assert_eq!(mail["headers"]["subject"], sk["email"]["subject"], "{mail}");
     let text = |m: &Value| {
