@@ -63,7 +63,7 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Listening for the stop at once: a signal during the set-up still removes the directory.
     let signal = tokio::spawn(server::shutdown_signal());
     server::install_crypto_provider();
-    let dir = tempfile::Builder::new().prefix("tocsin-demo-").tempdir().context("making a temporary directory")?;
+    let dir = temporary_directory()?;
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .with_context(|| format!("listening on 127.0.0.1:{} (another port: --port N, or --port 0)", args.port))?;
@@ -117,6 +117,16 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     drop(app);
     clean_up(dir, args.keep)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new directory that only the user can enter: it holds the secret key and the accounts.
+fn temporary_directory() -> anyhow::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt as _;
+    tempfile::Builder::new()
+        .prefix("tocsin-demo-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .context("making a temporary directory")
 }
 
 /// Removes the temporary directory, or says where it was kept.
