@@ -130,13 +130,14 @@ fn count(summary: &Value, channel: &str, status: &str) -> i64 {
     summary["channels"][channel][status].as_i64().unwrap_or(0)
 }
 
-/// Whether every delivery to residents of an alert is out (none queued) and the sirens
-/// acknowledged.
+/// Whether every delivery to residents of an alert is out (none queued) and the sirens and the
+/// display by the river (paired through the device API) acknowledged.
 fn out_and_acknowledged(s: &Value) -> bool {
     let residents_done = ["push", "sms", "email"].iter().all(|c| {
         count(s, c, "queued") == 0 && (count(s, c, "sent") + count(s, c, "delivered")) > 0 && count(s, c, "failed") == 0
     });
-    s["fanout"] == "done" && residents_done && count(s, "siren", "acknowledged") > 0
+    let devices_done = ["siren", "display"].iter().all(|c| count(s, c, "acknowledged") > 0);
+    s["fanout"] == "done" && residents_done && devices_done
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! The demo's simulated sirens and displays: registered as `tocsin device add` registers them,
-//! then each run by the reference device agent in this process, polling the demo server over
+//! The demo's simulated sirens and displays: registered as `tocsin device add` registers them
+//! (the displays then paired over the device API, as a display page pairs with a code), and
+//! each run by the reference device agent in this process, polling the demo server over
 //! loopback and acknowledging its commands (received, started, completed) as a real controller
 //! does. A siren "sounds" for a few seconds (a `sleep`), whatever length its signal has.
 
@@ -64,6 +65,26 @@ pub async fn register(app: &App) -> anyhow::Result<Vec<Device>> {
         out.push(Device { id: view.id, kind, name, secret });
     }
     Ok(out)
+}
+
+/// Pairs each display as a display page does: a pairing code made as an operator makes one,
+/// traded at `POST /api/v1/device/pair` for the display's new secret.
+pub async fn pair_displays(app: &App, server: &str, devices: &mut [Device]) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for d in devices.iter_mut().filter(|d| d.kind == "display") {
+        let (code, _) = devices::pairing_code(app, &Actor::System, ORIGIN, d.id).await?;
+        let paired: serde_json::Value = client
+            .post(format!("{server}/api/v1/device/pair"))
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let secret = paired["secret"].as_str().ok_or_else(|| anyhow::anyhow!("pairing {} gave no secret", d.name))?;
+        d.secret = secret.to_owned();
+    }
+    Ok(())
 }
 
 /// What a simulated device runs: the same short program for every signal and for displays.

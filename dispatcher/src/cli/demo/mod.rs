@@ -74,13 +74,14 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = settings::write_and_load(dir.path(), address, &peers)?;
     server::init_logging(&settings);
     let app = App::open(settings).await?;
-    let town = build(&app, args, &peers).await?;
+    let mut town = build(&app, args, &peers).await?;
 
     let (stop, stopped) = watch::channel(false);
     let mut for_server = stopped.clone();
     let mut http = tokio::spawn(server::serve_app(app.clone(), listener, async move {
         let _ = for_server.wait_for(|s| *s).await;
     }));
+    devices::pair_displays(&app, &base, &mut town.devices).await.context("pairing the demo's displays")?;
     let agents = devices::run_agents(&app, &base, &town.devices, &stopped);
     let start = printout::Start {
         base: &base,
