@@ -46,10 +46,11 @@ const PLACES: &[(&str, usize, f64, f64)] = &[
 /// Registers the sirens and displays.
 pub async fn register(app: &App) -> anyhow::Result<Vec<Device>> {
     let mut out = Vec::new();
-    for (i, &(kind, area, u, v)) in PLACES.iter().enumerate() {
+    for &(kind, area, u, v) in PLACES {
         let area = &AREAS[area];
         let (lat, lon) = area.point(u, v);
-        let name = format!("{} {} {}", if kind == "siren" { "Siréna" } else { "Tabuľa" }, area.name, i + 1);
+        let number = out.iter().filter(|d: &&Device| d.kind == kind).count() + 1;
+        let name = format!("{} {number}, {}", if kind == "siren" { "Siréna" } else { "Tabuľa" }, area.name);
         let capabilities = if kind == "siren" { vec!["tones".into()] } else { vec!["text".into()] };
         let d = NewDevice {
             kind: kind.into(),

@@ -46,15 +46,16 @@ pub fn start(s: &Start<'_>) -> String {
     for d in &displays {
         let _ = writeln!(o, "    {}: {}/display/{}#secret={}", d.name, s.base, d.id, d.secret);
     }
-    let _ = writeln!(o, "\n  The town: named areas {}; four templates in Slovak and English;", areas.join(", "));
+    let _ = writeln!(o, "\n  The town's named areas: {}.", areas.join(", "));
+    let _ = writeln!(o, "  Four templates, each in Slovak and English.");
     let _ = writeln!(
         o,
-        "  {sirens} sirens and {} displays simulated in this process (a signal sounds {RUN_SECONDS} s);",
+        "  {sirens} sirens and {} displays simulated in this process (a signal sounds {RUN_SECONDS} s).",
         displays.len()
     );
     let _ = writeln!(
         o,
-        "  {} residents ({} push, {} SMS, {} email) whose messages go to this demo's own receivers.",
+        "  {} residents ({} push, {} SMS, {} email); their messages go to this demo's own receivers.",
         r.push + r.sms + r.email,
         r.push,
         r.sms,
@@ -71,24 +72,48 @@ fn steps(area: &str) -> String {
     let steps = [
         "Open the admin app and sign in as author.".to_owned(),
         format!(
-            "New alert: start from the template \"Povodeň / Flood\", choose the area \"{area}\", fill in the \
-             river (Hron) and the level (420), and submit it for approval."
+            "New alert: choose \"Live warning\" (nothing leaves this machine), start from \"Template: Povodeň / \
+             Flood\", fill in the river (Hron) and the level (420), tick the area \"{area}\" and create the draft."
         ),
+        "Submit it for approval.".into(),
         "In another browser profile or a private window, open the admin app and sign in as approver.".into(),
         format!("Approval queue: open the alert, approve it, type the area \"{area}\" and issue it."),
-        "Watch the alert's deliveries: the sirens by the river acknowledge (received, started, completed), \
-         and the residents' messages arrive: the line below counts them."
+        "Watch the alert's deliveries: the sirens by the river acknowledge, and the residents' messages \
+         arrive (the line below counts them)."
             .into(),
-        "Open a display page above: the warning shows there too.".into(),
-        "Cancel the alert (as approver) in one click: the sirens sound the end signal and residents get the Cancel."
-            .into(),
+        "Open the display page by the river (above): the warning shows there too.".into(),
+        "Cancel the alert in one click: the sirens sound the end signal and residents get the Cancel.".into(),
     ];
     let mut o = String::from("\nWhat to try:\n");
     for (i, s) in steps.iter().enumerate() {
-        let _ = writeln!(o, "  {}. {s}", i + 1);
+        let _ = writeln!(o, "  {}. {}", i + 1, wrap(s, WIDTH - 5, "     "));
     }
     o.push_str("\nCtrl-C stops the demo.\n");
     o
+}
+
+/// The width the text is wrapped to, for a terminal of 100 columns.
+const WIDTH: usize = 96;
+
+/// `text` broken into lines of at most `width` characters at spaces, every line after the
+/// first starting with `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            out.push_str(indent);
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+    }
+    out
 }
 
 /// The tally line.
@@ -125,8 +150,15 @@ mod tests {
     fn the_steps_are_numbered_and_name_the_area() {
         let s = steps("Pri rieke");
         assert!(s.contains("  1. Open the admin app"));
-        assert!(s.contains("  7. Cancel"));
+        assert!(s.contains("  8. Cancel"));
         assert!(s.contains("type the area \"Pri rieke\""));
+    }
+
+    #[test]
+    fn long_lines_are_wrapped_at_spaces_and_indented() {
+        assert_eq!(wrap("aa bb cc dd", 5, "  "), "aa bb\n  cc dd");
+        assert_eq!(wrap("short", 20, "  "), "short");
+        assert!(steps("Pri rieke").lines().all(|l| l.chars().count() <= WIDTH), "{}", steps("Pri rieke"));
     }
 
     #[test]
