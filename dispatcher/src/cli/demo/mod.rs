@@ -14,6 +14,7 @@ mod smtp;
 mod templates;
 mod town;
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::server;
@@ -64,6 +66,24 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let signal = tokio::spawn(server::shutdown_signal());
     server::install_crypto_provider();
     let dir = temporary_directory()?;
+    let running = start(args, dir.path()).await?;
+    running.until(signal).await?;
+    clean_up(dir, args.keep)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo while it runs.
+struct Running {
+    app: App,
+    http: JoinHandle<anyhow::Result<()>>,
+    agents: Vec<JoinHandle<()>>,
+    tallying: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+/// Starts the receivers, the server on a new database in `dir` and the devices' agents, and
+/// prints the start text.
+async fn start(args: &Args, dir: &Path) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .with_context(|| format!("listening on 127.0.0.1:{} (another port: --port N, or --port 0)", args.port))?;
@@ -71,14 +91,14 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let base = format!("http://{address}");
     let tally = Arc::new(receivers::Tally::default());
     let peers = receivers::start(tally.clone()).await?;
-    let settings = settings::write_and_load(dir.path(), address, &peers)?;
+    let settings = settings::write_and_load(dir, address, &peers)?;
     server::init_logging(&settings);
     let app = App::open(settings).await?;
     let mut town = build(&app, args, &peers).await?;
 
     let (stop, stopped) = watch::channel(false);
     let mut for_server = stopped.clone();
-    let mut http = tokio::spawn(server::serve_app(app.clone(), listener, async move {
+    let http = tokio::spawn(server::serve_app(app.clone(), listener, async move {
         let _ = for_server.wait_for(|s| *s).await;
     }));
     devices::pair_displays(&app, &base, &mut town.devices).await.context("pairing the demo's displays")?;
@@ -88,36 +108,41 @@ pub async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         accounts: &town.accounts,
         devices: &town.devices,
         subscribed: town.subscribed,
-        dir: dir.path(),
+        dir,
         keep: args.keep,
     };
     print!("{}", printout::start(&start));
     let tallying = tokio::spawn(printout::tally(tally, town.subscribed));
+    Ok(Running { app, http, agents, tallying, stop })
+}
 
-    tokio::select! {
-        _ = signal => {}
-        ended = &mut http => {
-            let _ = stop.send(true);
-            ended.context("the demo server failed")??;
-            anyhow::bail!("the demo server stopped by itself");
+impl Running {
+    /// Runs until `signal` ends (or the server fails), then stops the devices and the server.
+    async fn until(mut self, signal: JoinHandle<()>) -> anyhow::Result<()> {
+        tokio::select! {
+            _ = signal => {}
+            ended = &mut self.http => {
+                let _ = self.stop.send(true);
+                ended.context("the demo server failed")??;
+                anyhow::bail!("the demo server stopped by itself");
+            }
         }
+        println!("\nstopping the demo…");
+        let _ = self.stop.send(true);
+        // The agents first: a siren must not be left sounding, and their long polls would hold
+        // the server's graceful stop.
+        for a in self.agents {
+            let _ = a.await;
+        }
+        self.tallying.abort();
+        match tokio::time::timeout(STOP_GRACE, self.http).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(e)) => return Err(e).context("the demo server failed"),
+            Err(_) => tracing::info!("open connections were closed at the stop"),
+        }
+        drop(self.app);
+        Ok(())
     }
-    println!("\nstopping the demo…");
-    let _ = stop.send(true);
-    // The agents first: a siren must not be left sounding, and their long polls would hold
-    // the server's graceful stop.
-    for a in agents {
-        let _ = a.await;
-    }
-    tallying.abort();
-    match tokio::time::timeout(STOP_GRACE, http).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(e)) => return Err(e).context("the demo server failed"),
-        Err(_) => tracing::info!("open connections were closed at the stop"),
-    }
-    drop(app);
-    clean_up(dir, args.keep)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// A new directory that only the user can enter: it holds the secret key and the accounts.
