@@ -63,11 +63,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&app.settings.server.listen)
         .await
         .with_context(|| format!("listening on {}", app.settings.server.listen))?;
+    serve_app(app, listener, shutdown_signal()).await
+}
+
+/// Runs what a started server runs on an open application and a bound listener: the
+/// background tasks, the fan-out engine and HTTP, until `shutdown` completes; then closes the
+/// database. `tocsin demo` serves through this too.
+pub async fn serve_app(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
     let background = spawn_background(app.clone());
     let watcher = tokio::spawn(watch_database(app.clone()));
     let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);
-    let result = run(app.clone(), listener, shutdown_signal()).await;
+    let result = run(app.clone(), listener, shutdown).await;
     background.abort();
     watcher.abort();
     engine.iter().for_each(JoinHandle::abort);
@@ -147,7 +158,8 @@ async fn purge(app: &App) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
-async fn shutdown_signal() {
+/// Completes at SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -44,6 +44,12 @@ pub struct AgentConfig {
 
 /// Runs the agent until it is told to stop (SIGINT, SIGTERM) or the server refuses its secret.
 pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
+    run_until(config, crate::server::shutdown_signal()).await
+}
+
+/// Runs the agent on the current runtime until `stop` completes or the server refuses its
+/// secret; `tocsin demo` runs several agents in one process this way.
+pub async fn run_until(config: AgentConfig, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
     let server = Server::new(&config.server, config.secret.clone())?;
     let seen = Seen::load(config.state_file.clone())?;
     let acks = link::spawn_acks(server.clone());
@@ -52,7 +58,7 @@ pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
     let poller = tokio::spawn(link::poll(server, config.wait_seconds.clamp(1, 60), answers_tx));
     let (exits_tx, mut exits) = mpsc::channel(16);
     let mut agent = Agent { handlers: config.handlers, seen, running: HashMap::new(), runs: 0, acks, exits: exits_tx };
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut stop = std::pin::pin!(stop);
     tracing::info!(server = %config.server, "device agent started");
     let result = loop {
         tokio::select! {
@@ -65,8 +71,7 @@ pub async fn run(config: AgentConfig) -> anyhow::Result<()> {
                 None => break Ok(()),
             },
             Some(exit) = exits.recv() => agent.exited(exit),
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-            _ = terminate.recv() => break Ok(()),
+            () = &mut stop => break Ok(()),
         }
     };
     poller.abort();

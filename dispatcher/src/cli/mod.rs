@@ -4,6 +4,7 @@
 mod admin;
 mod agent;
 mod cap_convert;
+mod demo;
 mod device;
 mod residents;
 mod validate;
@@ -59,6 +60,9 @@ enum Command {
     /// Run the reference device agent: poll a Tocsin server as a siren or display and run a
     /// program for each command.
     DeviceAgent(agent::Args),
+    /// Run a demo town on a temporary database: staff accounts, simulated sirens, displays and
+    /// residents, and loopback receivers for their messages. Prints where to sign in.
+    Demo(demo::Args),
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -73,6 +77,8 @@ pub fn run() -> ExitCode {
         Some(Command::CapConvert(a)) => cap_convert::run(a),
         // A device has no server settings: it only needs its own arguments.
         Some(Command::DeviceAgent(a)) => agent::run(a),
+        // The demo makes its own settings: no configuration file or TOCSIN_* variable is read.
+        Some(Command::Demo(a)) => runtime().and_then(|rt| rt.block_on(demo::run(a))),
         _ => runtime().and_then(|rt| rt.block_on(run_async(&cli))),
     };
     match result {
@@ -103,6 +109,8 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
             println!("{}", toml::to_string_pretty(&settings)?);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Validate(_) | Command::CapConvert(_) | Command::DeviceAgent(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Validate(_) | Command::CapConvert(_) | Command::DeviceAgent(_) | Command::Demo(_)) => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

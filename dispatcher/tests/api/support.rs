@@ -222,29 +222,56 @@ pub enum Body<'a> {
     Raw(&'a str, Vec<u8>),
 }
 
+/// Sends a request to the server at `base` (a test app, or a `tocsin` process).
+pub async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    auth: Auth<'_>,
+    body: Body<'_>,
+) -> Resp {
+    let mut req = client.request(method, format!("{base}{path}"));
+    match auth {
+        Auth::None => {}
+        Auth::Session(s) => {
+            req = req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)).header("x-csrf-token", &s.csrf)
+        }
+        Auth::SessionNoCsrf(s) => req = req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)),
+        Auth::Token(t) => req = req.bearer_auth(t),
+    }
+    req = match body {
+        Body::Empty => req,
+        Body::Json(v) => req.header("content-type", "application/json").body(v.to_string()),
+        Body::Raw(media, bytes) => req.header("content-type", media).body(bytes),
+    };
+    let r = req.send().await.expect("request sent");
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = r.bytes().await.expect("body").to_vec();
+    Resp { status, headers, body }
+}
+
+/// Signs in at the server at `base`.
+pub async fn sign_in(client: &reqwest::Client, base: &str, name: &str, password: &str) -> Session {
+    let body = Body::Json(serde_json::json!({ "username": name, "password": password }));
+    let r = send(client, base, Method::POST, "/api/v1/session", Auth::None, body).await;
+    assert_eq!(r.status, StatusCode::OK, "login of {name}: {}", r.text());
+    let set = r.header("set-cookie");
+    let cookie =
+        set.split(';').next().and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).expect("session cookie");
+    let j = r.json();
+    Session {
+        cookie,
+        csrf: j["csrfToken"].as_str().expect("csrf").to_owned(),
+        user_id: j["userId"].as_i64().expect("id"),
+    }
+}
+
 impl TestApp {
     /// Sends a request.
     pub async fn call(&self, method: Method, path: &str, auth: Auth<'_>, body: Body<'_>) -> Resp {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        match auth {
-            Auth::None => {}
-            Auth::Session(s) => {
-                req =
-                    req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)).header("x-csrf-token", &s.csrf)
-            }
-            Auth::SessionNoCsrf(s) => req = req.header("cookie", format!("__Host-tocsin_session={}", s.cookie)),
-            Auth::Token(t) => req = req.bearer_auth(t),
-        }
-        req = match body {
-            Body::Empty => req,
-            Body::Json(v) => req.header("content-type", "application/json").body(v.to_string()),
-            Body::Raw(media, bytes) => req.header("content-type", media).body(bytes),
-        };
-        let r = req.send().await.expect("request sent");
-        let status = r.status();
-        let headers = r.headers().clone();
-        let body = r.bytes().await.expect("body").to_vec();
-        Resp { status, headers, body }
+        send(&self.client, &self.base, method, path, auth, body).await
     }
 
     pub async fn get(&self, path: &str, auth: Auth<'_>) -> Resp {
@@ -266,19 +293,7 @@ impl TestApp {
 
     /// Signs in.
     pub async fn login(&self, name: &str, password: &str) -> Session {
-        let r = self
-            .post("/api/v1/session", Auth::None, serde_json::json!({ "username": name, "password": password }))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "login of {name}: {}", r.text());
-        let set = r.header("set-cookie");
-        let cookie =
-            set.split(';').next().and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).expect("session cookie");
-        let j = r.json();
-        Session {
-            cookie,
-            csrf: j["csrfToken"].as_str().expect("csrf").to_owned(),
-            user_id: j["userId"].as_i64().expect("id"),
-        }
+        sign_in(&self.client, &self.base, name, password).await
     }
 
     /// Creates an API token.
