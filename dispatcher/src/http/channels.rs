@@ -2,13 +2,13 @@
 //! operators, the HTTP SMS gateway's status callbacks, and residents' one-click unsubscribe.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
+use super::extract::LimitedBody;
 use super::routes::{Access, Endpoint, MONITORS};
 use crate::app::App;
 use crate::db::deliveries;
@@ -35,7 +35,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             "sms",
             "Status callbacks of the HTTP SMS gateway (bearer token from channels.sms.http.callback_token)",
             sms_status,
-        ),
+        )
+        .body_media("application/json"),
         Endpoint::get(
             "/api/v1/unsubscribe",
             Access::Public,
@@ -116,7 +117,11 @@ async fn list(State(app): State<App>) -> ApiResult<Json<Vec<ChannelView>>> {
     Ok(Json(views))
 }
 
-async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+async fn sms_status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    LimitedBody(body): LimitedBody,
+) -> ApiResult<StatusCode> {
     let token = app.settings.channels.sms.http.callback_token.expose();
     let sent = headers
         .get(header::AUTHORIZATION)
@@ -142,7 +147,7 @@ async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
             .map_err(|e| Error::invalid("", format!("the body is not a form: {e}")))?;
         serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
     } else {
-        serde_json::from_slice(&body).map_err(|e| Error::invalid("", format!("the body is not JSON: {e}")))?
+        super::extract::parse_json(&body)?
     };
     if let Some(event) = gateway.status_event(&value) {
         crate::fanout::events::handle(&app, &event).await.map_err(Error::Internal)?;
