@@ -5,11 +5,11 @@
 use std::sync::LazyLock;
 
 use admin::{ASSETS, Asset, PAGE};
-use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
+use super::extract::Segment;
 use super::files::{PAGE_POLICY, etag, serve};
 use super::routes::{Access, Endpoint};
 
@@ -32,7 +32,7 @@ async fn page(headers: HeaderMap) -> Response {
     resp
 }
 
-async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn asset(Segment(file): Segment, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = ASSETS
         .iter()
         .position(|a| a.name == file)

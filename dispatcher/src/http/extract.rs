@@ -1,5 +1,6 @@
 //! Request extractors that answer bad input with problem+json naming the field: JSON bodies and
-//! raw bodies (both held to `server.max_body_bytes`), query strings, and the caller.
+//! raw bodies (both held to `server.max_body_bytes`), path segments, query strings, and the
+//! caller.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -68,6 +69,22 @@ impl FromRequest<App> for LimitedBody {
 
     async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
         body_bytes(req, app.settings.server.max_body_bytes).await.map(LimitedBody)
+    }
+}
+
+/// A `{name}` path segment of a static file or a page; a segment that is not UTF-8 once
+/// percent-decoded is a resource that does not exist, answered as problem+json.
+#[derive(Clone, Debug)]
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| Segment(p.0))
+            .map_err(|_| ApiError::new("API-006", "there is no such resource"))
     }
 }
 

@@ -6,6 +6,8 @@
 //! endpoint it does not know fails `every_endpoint_is_classified`. See `docs/hostile-input.md`.
 
 mod bodies;
+mod paths;
+mod raw;
 mod table;
 mod world;
 
