@@ -2,13 +2,13 @@
 //! operators, the HTTP SMS gateway's status callbacks, and residents' one-click unsubscribe.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::LimitedBody;
+use super::extract::{ApiQuery, LimitedBody};
 use super::routes::{Access, Endpoint, MONITORS};
 use crate::app::App;
 use crate::db::deliveries;
@@ -168,7 +168,7 @@ const PAGE_STYLE: &str = "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32
 color:#111;background:#fff}button{font:inherit;padding:.6rem 1.2rem;border:2px solid #111;background:#fff;color:#111;\
 cursor:pointer}button:focus{outline:3px solid #1a5fb4;outline-offset:2px}";
 
-async fn unsubscribe_page(Query(q): Query<UnsubscribeQuery>) -> Html<String> {
+async fn unsubscribe_page(ApiQuery(q): ApiQuery<UnsubscribeQuery>) -> Html<String> {
     // A GET never unsubscribes: mail scanners follow links. The button posts the same link.
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
@@ -181,7 +181,7 @@ async fn unsubscribe_page(Query(q): Query<UnsubscribeQuery>) -> Html<String> {
     ))
 }
 
-async fn unsubscribe(State(app): State<App>, Query(q): Query<UnsubscribeQuery>) -> ApiResult<Response> {
+async fn unsubscribe(State(app): State<App>, ApiQuery(q): ApiQuery<UnsubscribeQuery>) -> ApiResult<Response> {
     subscriptions::unsubscribe_by_link(&app, q.s, &q.t).await?;
     Ok(Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \

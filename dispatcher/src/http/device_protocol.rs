@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ClientAddress, LimitedBody};
+use super::extract::{ApiJson, ApiQuery, ClientAddress, LimitedBody};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::db::devices::DeviceRow;
@@ -58,7 +58,7 @@ pub struct PollQuery {
     pub wait: Option<u64>,
 }
 
-async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQuery>) -> ApiResult<Response> {
+async fn poll(State(app): State<App>, headers: HeaderMap, ApiQuery(q): ApiQuery<PollQuery>) -> ApiResult<Response> {
     let d = device(&app, &headers).await?;
     let wait = Duration::from_secs(q.wait.unwrap_or(30).clamp(1, 60));
     let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);

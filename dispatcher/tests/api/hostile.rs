@@ -6,6 +6,7 @@
 //! endpoint it does not know fails `every_endpoint_is_classified`. See `docs/hostile-input.md`.
 
 mod bodies;
+mod injection;
 mod paths;
 mod raw;
 mod table;

@@ -258,3 +258,15 @@ pub fn geojson(name: &str) -> String {
         "geometry": { "type": "Polygon", "coordinates": [[[17.0, 48.1], [17.2, 48.1], [17.2, 48.2], [17.0, 48.2], [17.0, 48.1]]] } }] })
     .to_string()
 }
+
+/// The query parameters an endpoint reads.
+pub fn query_parameters(method: &str, path: &str) -> &'static [&'static str] {
+    match (method, path) {
+        ("GET", "/api/v1/alerts") => &["state", "status", "msgType", "thread", "before", "limit"],
+        ("GET", "/api/v1/audit") => &["actor", "action", "alert", "before", "limit"],
+        ("GET", "/api/v1/alerts/{id}/deliveries/list") => &["channel", "status", "after", "limit"],
+        ("GET", "/api/v1/device/poll") => &["wait"],
+        (_, "/api/v1/unsubscribe") => &["s", "t"],
+        _ => &[],
+    }
+}
