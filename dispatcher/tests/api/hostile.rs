@@ -11,6 +11,7 @@ mod paths;
 mod raw;
 mod table;
 mod world;
+mod xml;
 
 pub use world::World;
 
