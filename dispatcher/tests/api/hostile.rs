@@ -9,6 +9,7 @@ mod bodies;
 mod injection;
 mod paths;
 mod raw;
+mod reflection;
 mod table;
 mod world;
 mod xml;

@@ -270,3 +270,8 @@ pub fn query_parameters(method: &str, path: &str) -> &'static [&'static str] {
         _ => &[],
     }
 }
+
+/// Whether an endpoint answers a stream that stays open (read only where it is refused).
+pub fn streams(path: &str) -> bool {
+    path.ends_with("/stream")
+}
