@@ -72,6 +72,7 @@ pub async fn reflected(w: World) {
         }
     }
     stored_text_is_escaped_everywhere(&w).await;
+    w.healthy().await;
 }
 
 /// An issued public alert whose every text is the marker, then every page, feed and API answer
