@@ -65,7 +65,7 @@ pub struct Server {
     pub public_url: String,
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses).
     pub trusted_proxies: Vec<String>,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes (JSON, GeoJSON, device and gateway bodies).
     pub max_body_bytes: usize,
 }
 

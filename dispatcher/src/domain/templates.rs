@@ -81,8 +81,13 @@ pub async fn create(app: &App, actor: &Actor, address: &str, t: &Template) -> Re
 pub async fn update(app: &App, actor: &Actor, address: &str, id: i64, t: &Template) -> Result<Template> {
     let json = check(t)?;
     let mut tx = app.db.begin().await?;
-    if templates::update(&mut tx, id, t.name.trim(), &t.description, &json).await? == 0 {
-        return Err(Error::NotFound("template"));
+    match templates::update(&mut tx, id, t.name.trim(), &t.description, &json).await {
+        Ok(0) => return Err(Error::NotFound("template")),
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!("a template named {} exists", t.name)));
+        }
+        Err(e) => return Err(e.into()),
     }
     let event =
         Event::new(actor, address, "template.update", format!("template:{id}")).details(json!({ "name": t.name }));

@@ -7,11 +7,12 @@
 use std::sync::LazyLock;
 
 use admin::{ASSETS, Asset, PAGE};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
+use super::extract::Segment;
 use super::files::{etag, serve};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
@@ -53,7 +54,7 @@ const ADMIN_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'se
      img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
      require-trusted-types-for 'script'; trusted-types email-preview";
 
-async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn asset(Segment(file): Segment, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = ASSETS
         .iter()
         .position(|a| a.name == file)

@@ -2,7 +2,7 @@
 //! `GET /cap/alerts.atom` with each message at `GET /cap/alerts/{id}.xml`, with ETags.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cap_alerts::Finding;
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
 use super::etag;
-use super::extract::{body_bytes, has_media_type};
+use super::extract::{Segment, body_bytes, has_media_type};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::db::{alerts, now_ms};
@@ -88,7 +88,7 @@ async fn atom(State(app): State<App>, headers: HeaderMap) -> ApiResult<Response>
     Ok(cached(&headers, xml.into_bytes(), "application/atom+xml; charset=utf-8", 30))
 }
 
-async fn cap_document(State(app): State<App>, Path(file): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+async fn cap_document(State(app): State<App>, Segment(file): Segment, headers: HeaderMap) -> ApiResult<Response> {
     let not_found = || ApiError::new("API-006", "there is no such public alert");
     let id: i64 = file.strip_suffix(".xml").and_then(|s| s.parse().ok()).filter(|id| *id > 0).ok_or_else(not_found)?;
     let row = alerts::by_id(&mut app.db.read().await.map_err(Error::from)?, id)

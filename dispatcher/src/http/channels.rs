@@ -2,13 +2,13 @@
 //! operators, the HTTP SMS gateway's status callbacks, and residents' one-click unsubscribe.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
+use super::extract::{ApiQuery, LimitedBody};
 use super::routes::{Access, Endpoint, MONITORS};
 use crate::app::App;
 use crate::db::deliveries;
@@ -35,7 +35,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             "sms",
             "Status callbacks of the HTTP SMS gateway (bearer token from channels.sms.http.callback_token)",
             sms_status,
-        ),
+        )
+        .body_media("application/json"),
         Endpoint::get(
             "/api/v1/unsubscribe",
             Access::Public,
@@ -116,7 +117,11 @@ async fn list(State(app): State<App>) -> ApiResult<Json<Vec<ChannelView>>> {
     Ok(Json(views))
 }
 
-async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+async fn sms_status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    LimitedBody(body): LimitedBody,
+) -> ApiResult<StatusCode> {
     let token = app.settings.channels.sms.http.callback_token.expose();
     let sent = headers
         .get(header::AUTHORIZATION)
@@ -142,7 +147,7 @@ async fn sms_status(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
             .map_err(|e| Error::invalid("", format!("the body is not a form: {e}")))?;
         serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
     } else {
-        serde_json::from_slice(&body).map_err(|e| Error::invalid("", format!("the body is not JSON: {e}")))?
+        super::extract::parse_json(&body)?
     };
     if let Some(event) = gateway.status_event(&value) {
         crate::fanout::events::handle(&app, &event).await.map_err(Error::Internal)?;
@@ -163,7 +168,7 @@ const PAGE_STYLE: &str = "body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32
 color:#111;background:#fff}button{font:inherit;padding:.6rem 1.2rem;border:2px solid #111;background:#fff;color:#111;\
 cursor:pointer}button:focus{outline:3px solid #1a5fb4;outline-offset:2px}";
 
-async fn unsubscribe_page(Query(q): Query<UnsubscribeQuery>) -> Html<String> {
+async fn unsubscribe_page(ApiQuery(q): ApiQuery<UnsubscribeQuery>) -> Html<String> {
     // A GET never unsubscribes: mail scanners follow links. The button posts the same link.
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
@@ -176,7 +181,7 @@ async fn unsubscribe_page(Query(q): Query<UnsubscribeQuery>) -> Html<String> {
     ))
 }
 
-async fn unsubscribe(State(app): State<App>, Query(q): Query<UnsubscribeQuery>) -> ApiResult<Response> {
+async fn unsubscribe(State(app): State<App>, ApiQuery(q): ApiQuery<UnsubscribeQuery>) -> ApiResult<Response> {
     subscriptions::unsubscribe_by_link(&app, q.s, &q.t).await?;
     Ok(Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \

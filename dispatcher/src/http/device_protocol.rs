@@ -4,14 +4,13 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ClientAddress};
+use super::extract::{ApiJson, ApiQuery, ClientAddress, LimitedBody};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::db::devices::DeviceRow;
@@ -59,7 +58,7 @@ pub struct PollQuery {
     pub wait: Option<u64>,
 }
 
-async fn poll(State(app): State<App>, headers: HeaderMap, Query(q): Query<PollQuery>) -> ApiResult<Response> {
+async fn poll(State(app): State<App>, headers: HeaderMap, ApiQuery(q): ApiQuery<PollQuery>) -> ApiResult<Response> {
     let d = device(&app, &headers).await?;
     let wait = Duration::from_secs(q.wait.unwrap_or(30).clamp(1, 60));
     let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -110,14 +109,18 @@ fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Re
     super::extract::parse_json(bytes)
 }
 
-async fn ack(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> ApiResult<StatusCode> {
+async fn ack(State(app): State<App>, headers: HeaderMap, LimitedBody(bytes): LimitedBody) -> ApiResult<StatusCode> {
     let d = device(&app, &headers).await?;
     let a: Ack = body(&headers, &bytes)?;
     devices::acknowledge(&app, d.id, &a).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn heartbeat(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> ApiResult<StatusCode> {
+async fn heartbeat(
+    State(app): State<App>,
+    headers: HeaderMap,
+    LimitedBody(bytes): LimitedBody,
+) -> ApiResult<StatusCode> {
     let d = device(&app, &headers).await?;
     let h: Heartbeat = body(&headers, &bytes)?;
     devices::heartbeat(&app, d.id, &h).await?;

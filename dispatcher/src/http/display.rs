@@ -4,11 +4,11 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use super::error::ApiError;
+use super::extract::Segment;
 use super::files::{PAGE_POLICY, etag};
 use super::routes::{Access, Endpoint};
 
@@ -48,8 +48,10 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-async fn page(Path(device): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if device.is_empty() || device.len() > 18 || !device.bytes().all(|b| b.is_ascii_digit()) {
+async fn page(Segment(device): Segment, headers: HeaderMap) -> Result<Response, ApiError> {
+    // Digits only (`+1` parses too), a positive i64 as the device ids are.
+    let id = device.bytes().all(|b| b.is_ascii_digit()).then(|| device.parse::<i64>().ok()).flatten();
+    if id.is_none_or(|id| id <= 0) {
         return Err(ApiError::new("API-006", "a display page is /display/{device id}"));
     }
     let mut resp = serve(&PAGE, &ETAGS[0], &headers);
@@ -57,7 +59,7 @@ async fn page(Path(device): Path<String>, headers: HeaderMap) -> Result<Response
     Ok(resp)
 }
 
-async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn asset(Segment(file): Segment, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = ASSETS
         .iter()
         .position(|a| a.name == file)

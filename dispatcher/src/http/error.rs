@@ -53,6 +53,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("API-017", 405, "method not allowed"),
     ("API-018", 409, "confirmation required"),
     ("API-019", 422, "verification code expired or void"),
+    ("API-020", 400, "malformed query string"),
     ("API-500", 500, "internal error"),
 ];
 

@@ -1,5 +1,6 @@
-//! Request extractors that answer bad input with problem+json naming the field: JSON bodies,
-//! size-limited raw bodies, and the caller.
+//! Request extractors that answer bad input with problem+json naming the field: JSON bodies and
+//! raw bodies (both held to `server.max_body_bytes`), path segments, query strings, and the
+//! caller.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -8,6 +9,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::app::App;
 use crate::domain::caller::Caller;
 
 /// A JSON body; its fields are named in errors as JSON pointers.
@@ -45,16 +47,67 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<App> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
         if !has_media_type(&req, &["application/json"]) {
             return Err(ApiError::new("API-012", "send the body as application/json"));
         }
-        let bytes = body_bytes(req, usize::MAX).await?;
+        let bytes = body_bytes(req, app.settings.server.max_body_bytes).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// A raw body of at most `server.max_body_bytes`, for handlers that check a peer's secret
+/// before they parse it; beyond the limit it is refused with 413 problem+json.
+#[derive(Debug)]
+pub struct LimitedBody(pub Bytes);
+
+impl FromRequest<App> for LimitedBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
+        body_bytes(req, app.settings.server.max_body_bytes).await.map(LimitedBody)
+    }
+}
+
+/// A `{name}` path segment of a static file or a page; a segment that is not UTF-8 once
+/// percent-decoded is a resource that does not exist, answered as problem+json.
+#[derive(Clone, Debug)]
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| Segment(p.0))
+            .map_err(|_| ApiError::new("API-006", "there is no such resource"))
+    }
+}
+
+/// Whether a query string is UTF-8 once percent-decoded. Decoders replace what is not with
+/// U+FFFD, so a handler would otherwise see a value other than the one sent.
+pub fn query_is_utf8(query: &str) -> bool {
+    let raw = query.as_bytes();
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (raw[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                bytes.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&bytes).is_ok()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -55,6 +55,7 @@ pub fn router(app: App) -> Router {
     // route_layer runs after routing, when the matched route pattern is known.
     r.route_layer(middleware::from_fn_with_state(app.clone(), measure))
         .fallback(not_found)
+        .layer(middleware::from_fn(refuse_broken_queries))
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -72,6 +73,17 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         return ApiError::new("API-017", "this method is not allowed here").into_response();
     }
     resp
+}
+
+/// Refuses a query string that is not UTF-8 once percent-decoded, before any handler would
+/// read it with the bad bytes replaced.
+async fn refuse_broken_queries(req: Request, next: Next) -> Response {
+    if req.uri().query().is_some_and(|q| !extract::query_is_utf8(q)) {
+        return ApiError::new("API-020", "the query string is not UTF-8 once percent-decoded; percent-encode UTF-8")
+            .with_field("query")
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// Headers that keep browsers from sniffing, framing or leaking, and caches from keeping API

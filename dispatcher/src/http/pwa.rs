@@ -6,14 +6,14 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use mobile_client::{Asset, FILES, MANIFEST, PAGE, SERVICE_WORKER};
 
 use super::error::ApiError;
 use super::etag;
-use super::extract::Id;
+use super::extract::{Id, Segment};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::config::Pwa;
@@ -105,7 +105,7 @@ fn manifest_for(pwa: &Pwa) -> Vec<u8> {
     serde_json::to_vec(&m).unwrap_or_default()
 }
 
-async fn file(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn file(Segment(name): Segment, headers: HeaderMap) -> Result<Response, ApiError> {
     let i = FILES
         .iter()
         .position(|a: &Asset| a.name == name)

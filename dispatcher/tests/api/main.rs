@@ -19,6 +19,7 @@ mod device_mqtt;
 mod devices;
 mod display;
 mod engine;
+mod hostile;
 mod input;
 mod lifecycle;
 mod management;

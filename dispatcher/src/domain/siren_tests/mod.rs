@@ -195,7 +195,14 @@ pub async fn update(app: &App, caller: &Caller, id: i64, req: &ScheduleRequest) 
     let version = req.version.ok_or_else(|| Error::invalid("/version", "give the version you saw"))?;
     let (r, groups) = check(app, req)?;
     let mut tx = app.db.begin().await?;
-    if siren_tests::update(&mut tx, id, version, &fields(req, &r, &groups), by).await? == 0 {
+    let changed = match siren_tests::update(&mut tx, id, version, &fields(req, &r, &groups), by).await {
+        Ok(n) => n,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!("a schedule is already named {:?}", req.name.trim())));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if changed == 0 {
         siren_tests::by_id(&mut tx, id).await?.ok_or(Error::NotFound("siren test schedule"))?;
         return Err(Error::Conflict(format!("the schedule is no longer at version {version}: reload it")));
     }
