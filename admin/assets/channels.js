@@ -99,7 +99,7 @@ function emailPanel(e, lang) {
   return [
     facts([[t('emailSubject'), e.subject]]),
     h('h4', { text: t('emailText') }),
-    h('pre', { class: 'sms-text', lang, text: e.text }),
+    h('pre', { class: 'sms-text', tabindex: '0', role: 'region', 'aria-label': t('emailText'), lang, text: e.text }),
     h('h4', { text: t('emailHtml', { lang }) }),
     frame,
     h('p', { class: 'hint', text: t('emailUnsubscribe') }),
@@ -109,7 +109,7 @@ function emailPanel(e, lang) {
 function smsPanel(s) {
   return [
     facts([[t('smsEncoding'), s.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'], [t('smsSegments'), s.segments]]),
-    h('pre', { class: 'sms-text', lang: s.language, text: s.text }),
+    h('pre', { class: 'sms-text', tabindex: '0', role: 'region', 'aria-label': `SMS ${s.language}`, lang: s.language, text: s.text }),
     s.truncated ? h('p', { class: 'warning', text: t('smsTruncated') }) : null,
   ];
 }

@@ -37,6 +37,9 @@ pub struct Residents {
     pub delivery_retention_days: u32,
     /// Days a sign-up may stay unconfirmed before its address is deleted.
     pub pending_days: u32,
+    /// The largest CSV list `POST /api/v1/residents/import` takes, in bytes (a municipal list
+    /// may be larger than `server.max_body_bytes` allows other bodies).
+    pub import_max_bytes: usize,
 }
 
 impl Default for Residents {
@@ -55,6 +58,7 @@ impl Default for Residents {
             sms_countries: Vec::new(),
             delivery_retention_days: 90,
             pending_days: 7,
+            import_max_bytes: 16 * 1024 * 1024,
         }
     }
 }

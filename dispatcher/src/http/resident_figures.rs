@@ -19,10 +19,6 @@ use crate::domain::roles::Role;
 /// Who may import lists of residents.
 const IMPORTERS: &[Role] = &[Role::Operator, Role::Admin];
 
-/// The largest CSV file the API takes (about 200,000 residents); larger lists go through
-/// `tocsin residents import`.
-pub const IMPORT_MAX_BYTES: usize = 16 * 1024 * 1024;
-
 /// The routes.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -123,7 +119,7 @@ async fn import_csv(
     if !has_media_type(&req, &["text/csv"]) {
         return Err(ApiError::new("API-012", "send the list as text/csv"));
     }
-    let bytes = body_bytes(req, IMPORT_MAX_BYTES).await?;
+    let bytes = body_bytes(req, app.settings.residents.import_max_bytes).await?;
     let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::new("API-001", "the file is not UTF-8"))?;
     let opts = Options { skip_bad_rows: q.skip_bad_rows, dry_run: q.dry_run };
     let report = import::import(&app, (&caller.actor, &caller.address), text, opts, &mut |_, _| {}).await?;

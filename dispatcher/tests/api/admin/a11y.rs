@@ -28,6 +28,13 @@ async fn every_screen_passes_the_wcag_audit() {
     d.wait_for_element("#editor").await;
     d.wait_cell("reach", "siren", None, "0").await;
     assert_accessible(b, "the editor").await;
+    // What each channel sends, tab by tab.
+    for tab in ["push", "sms", "email", "display", "siren"] {
+        let css = format!("#tab-{tab}");
+        d.wait_for_element(&css).await;
+        b.click(&css).await;
+        assert_accessible(b, &format!("the editor's {tab} preview")).await;
+    }
     b.viewport(768, 1024).await;
     assert_accessible(b, "the editor on a tablet").await;
     b.viewport(1366, 768).await;
@@ -47,6 +54,21 @@ async fn every_screen_passes_the_wcag_audit() {
     d.go(&format!("#/alerts/{id}")).await;
     d.wait_for_element("#deliveries").await;
     assert_accessible(b, "the delivery dashboard").await;
+    // The management screens, each once it has loaded.
+    for (screen, ready) in [
+        ("devices", "#devices"),
+        ("residents", "#residents-channels"),
+        ("templates", "#templates"),
+        ("areas", "#areas"),
+        ("users", "#users"),
+        ("audit", "#audit-verify"),
+    ] {
+        b.click(&format!("#nav-{screen}")).await;
+        d.wait_for_element(ready).await;
+        assert_accessible(b, &format!("the {screen} screen")).await;
+    }
+    d.go(&format!("#/alerts/{id}")).await;
+    d.wait_for_element("#deliveries").await;
 
     let slovak =
         "const s = document.getElementById('lang'); s.value = 'sk'; s.dispatchEvent(new Event('change')); return true;";

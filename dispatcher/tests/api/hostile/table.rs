@@ -94,9 +94,13 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
         ("PUT", "/api/v1/alerts/{id}") => {
             stored(Staff, Json(|_| json!({ "version": 1, "content": content() })), "/api/v1/alerts/{id}")
         }
-        ("GET", "/api/v1/alerts/{id}/cap" | "/api/v1/alerts/{id}/preview" | "/api/v1/alerts/{id}/reach") => {
-            case(Staff, Nothing)
-        }
+        (
+            "GET",
+            "/api/v1/alerts/{id}/cap"
+            | "/api/v1/alerts/{id}/preview"
+            | "/api/v1/alerts/{id}/previews"
+            | "/api/v1/alerts/{id}/reach",
+        ) => case(Staff, Nothing),
         ("POST", "/api/v1/alerts/{id}/submit") => case(Staff, Json(|_| json!({ "confirm": ["no-recipients"] }))),
         ("POST", "/api/v1/alerts/{id}/approve") => case(Staff, Json(|_| json!({ "capSha256": "0".repeat(64) }))),
         ("POST", "/api/v1/alerts/{id}/reject" | "/api/v1/alerts/{id}/withdraw") => {
@@ -121,6 +125,10 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
         ("POST", "/api/v1/unsubscribe") => case(Anyone, Unread),
 
         ("POST", "/api/v1/residents/subscriptions") => case(Anyone, Json(|_| resident())),
+        ("GET", "/api/v1/residents/stats") => case(Staff, Nothing),
+        ("POST", "/api/v1/residents/import") => {
+            case(Staff, Media("text/csv", |_| b"phone,lat,lon,language\n+421900555123,48.15,17.1,sk\n".to_vec()))
+        }
         ("POST", "/api/v1/residents/subscriptions/{id}/verify") => {
             case(Resident, Json(|_| json!({ "code": "123456" })))
         }

@@ -37,6 +37,7 @@ impl World {
     pub async fn open(backend: Backend) -> Option<World> {
         let t = spawn_with(backend, |s| {
             s.server.max_body_bytes = LIMIT;
+            s.residents.import_max_bytes = LIMIT;
             s.cap.max_bytes = LIMIT;
             s.channels.sms.enabled = true;
             s.channels.sms.provider = "http".into();
