@@ -1,7 +1,7 @@
 //! The admin web app at `/admin` in a real headless Chromium against a running server with
 //! real peers (a siren speaking the device protocol from the test, a Web Push service that
 //! checks VAPID and decrypts, for three residents, and a webhook receiver): an
-//! author composes from a template, sees the reach and the previews and submits; a second
+//! author composes from a template, draws the area, sees the reach and the previews and submits; a second
 //! person (with a second factor) approves; the author issues with a typed confirmation; the
 //! dashboard follows the siren's acknowledgements and the webhook; a Cancel in one click goes
 //! out the same way. Also: an author cannot approve their own alert, a Test alert is labelled
@@ -150,11 +150,34 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     assert!(b.text(".sms[data-lang=sk] .sms-text").await.contains("Opustite nábrežie rieky Dunaj"));
     let preview = "return document.querySelector('#cap pre').textContent;";
     assert!(b.execute(preview, json!([])).await.as_str().unwrap().contains("<areaDesc>Staré Mesto</areaDesc>"));
-    // The reach follows the areas as they are ticked.
+    // The reach follows the areas as they are ticked, and as they are drawn: without the named
+    // area nobody is reached, with a circle drawn round the embankment the siren and the three
+    // residents are again (typed here; `admin/map.rs` draws by pointer).
     b.click("#areas input[name=area]").await;
     d.wait_cell("reach", "siren", None, "0").await;
-    b.click("#areas input[name=area]").await;
+    d.wait_cell("reach", "push", None, "0").await;
+    b.type_into("#map-coords", "48.15,17.1 1.5").await;
+    b.press("\u{E007}").await;
+    let rename = "const n = document.getElementById('map-area-name'); n.value = 'Nábrežie Dunaja'; \
+                  n.dispatchEvent(new Event('input')); n.dispatchEvent(new Event('change')); return true;";
+    b.execute(rename, json!([])).await;
     d.wait_cell("reach", "siren", None, "1").await;
+    d.wait_cell("reach", "push", None, "3").await;
+    let circle = "const p = document.querySelector('#cap pre'); return !!p && p.textContent.includes('<circle>48.15,17.1 1.5</circle>');";
+    d.wait("the drawn circle in the CAP", circle).await;
+    b.click("#areas input[name=area]").await;
+    d.wait(
+        "the named area back in the CAP",
+        "return document.querySelector('#cap pre').textContent.includes('<areaDesc>Staré Mesto</areaDesc>');",
+    )
+    .await;
+    d.wait_cell("reach", "siren", None, "1").await;
+    // What the residents' phones will show, from the push preview.
+    d.wait_for_element("#tab-push").await;
+    b.click("#tab-push").await;
+    let title = "const t = document.querySelector('#panel-push [data-lang=sk] .notification-title'); return t ? t.textContent : null;";
+    let title = d.wait("the push preview", title).await;
+    assert!(title.as_str().unwrap().contains("Povodeň na rieke Dunaj"), "{title}");
     assert_eq!(d.banner().await, "LIVE: this warning goes to the public");
     assert_eq!(b.text("#submit-alert").await, "Submit LIVE warning for approval");
     d.shot("03-draft-reach-and-sms").await;
@@ -204,11 +227,12 @@ async fn an_author_composes_a_second_person_approves_and_the_dashboard_follows_s
     d.sign_in("ana", None).await;
     d.go(&format!("#/alerts/{id}")).await;
     d.wait_for_element("#issue-confirm").await;
-    assert!(b.text("#issue-warning").await.contains("Staré Mesto"));
+    // The drawn area comes first in the CAP, so its name is the one to type.
+    assert!(b.text("#issue-warning").await.contains("Nábrežie Dunaja"), "{}", b.text("#issue-warning").await);
     let disabled = "return document.getElementById('issue').disabled;";
-    b.type_into("#issue-confirm", "Staré").await;
+    b.type_into("#issue-confirm", "Nábrežie").await;
     assert_eq!(b.execute(disabled, json!([])).await, json!(true));
-    b.type_into("#issue-confirm", " Mesto").await;
+    b.type_into("#issue-confirm", " Dunaja").await;
     assert_eq!(b.execute(disabled, json!([])).await, json!(false));
     assert_eq!(b.text("#issue").await, "Issue LIVE warning");
     d.shot("07-issue-typed-confirmation").await;

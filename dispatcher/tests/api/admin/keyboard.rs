@@ -82,7 +82,7 @@ async fn an_author_goes_from_sign_in_to_a_submitted_alert_by_keyboard_alone() {
     keys(b, "Hron").await;
     tab_to(b, "create-draft", false).await;
     assert_eq!(b.text("#create-draft").await, "Create TEST draft");
-    d.shot("16-keyboard-compose").await;
+    d.shot("31-keyboard-compose").await;
     b.press(ENTER).await;
 
     // The editor: to the submit button; nobody is reached, so the confirmation comes first.
@@ -100,6 +100,6 @@ async fn an_author_goes_from_sign_in_to_a_submitted_alert_by_keyboard_alone() {
     d.wait_for_element("#decide").await;
     let state = "return document.getElementById('alert-title') !== null;";
     assert_eq!(b.execute(state, json!([])).await, json!(true));
-    d.shot("17-keyboard-submitted").await;
+    d.shot("32-keyboard-submitted").await;
     d.b.quit().await;
 }

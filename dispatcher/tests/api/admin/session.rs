@@ -24,7 +24,7 @@ async fn the_app_warns_before_an_idle_session_ends_keeps_it_when_asked_and_then_
     assert!(left.starts_with("0:") && left.contains("signed out"), "{left}");
     let said = "return document.getElementById('expiry-said').textContent;";
     assert!(b.execute(said, json!([])).await.as_str().unwrap().contains("stay signed in"));
-    d.shot("15-session-ending").await;
+    d.shot("30-session-ending").await;
     // Staying signed in is one keypress away and puts the end a minute off again.
     let focus = "document.getElementById('expiry-stay').focus(); return true;";
     b.execute(focus, json!([])).await;
