@@ -14,6 +14,7 @@ mod cli_admin;
 mod cli_cap;
 mod cli_residents;
 mod crash;
+mod crash_channels;
 mod demo;
 mod device_mqtt;
 mod devices;

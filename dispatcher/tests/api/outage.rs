@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 
 use dispatcher::db::deliveries;
 use dispatcher::domain::roles::Role;
-use dispatcher::domain::subscriptions::{self, Subscription};
+use dispatcher::domain::subscriptions;
 use serde_json::Value;
 
 use crate::engine::{caller, issue};
 use crate::peers::Peers;
-use crate::residents::resident;
 use crate::support::{Backend, TestApp, content, spawn_with};
 
 /// Residents per channel; at [`RATE`] a second each channel takes five seconds.
@@ -105,16 +104,7 @@ async fn outage(down: Down) {
         return;
     };
     peers.smsc.next("bound").await;
-    let keys: Value =
-        reqwest::get(format!("http://127.0.0.1:{}/subscription", peers.push_port)).await.unwrap().json().await.unwrap();
-    let mut residents: Vec<Subscription> = Vec::new();
-    for i in 0..N {
-        let endpoint = format!("http://127.0.0.1:{}/push/r{i}", peers.push_port);
-        residents.push(resident("push", serde_json::json!({ "endpoint": endpoint, "keys": keys }).to_string()));
-        residents.push(resident("sms", format!("+421 900 {i:06}")));
-        residents.push(resident("email", format!("r{i}@levice.example")));
-    }
-    subscriptions::add(&t.app, &residents).await.unwrap();
+    subscriptions::add(&t.app, &peers.residents(N).await).await.unwrap();
     let (author, approver) =
         (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
     let mut arrived = Arrived { sms: Vec::new() };

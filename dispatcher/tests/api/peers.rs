@@ -205,6 +205,24 @@ impl Peers {
         wait_for_port(self.smtp_port).await;
     }
 
+    /// `n` verified residents on each of push (`/push/r{i}` on this push service), SMS
+    /// (+421 900 00000i) and email (`r{i}@levice.example`).
+    pub async fn residents(&self, n: usize) -> Vec<dispatcher::domain::subscriptions::Subscription> {
+        let url = format!("http://127.0.0.1:{}", self.push_port);
+        let keys: Value = reqwest::get(format!("{url}/subscription")).await.unwrap().json().await.unwrap();
+        let mut out = Vec::new();
+        for i in 0..n {
+            let endpoint = format!("{url}/push/r{i}");
+            out.push(crate::residents::resident(
+                "push",
+                serde_json::json!({ "endpoint": endpoint, "keys": keys }).to_string(),
+            ));
+            out.push(crate::residents::resident("sms", format!("+421 900 {i:06}")));
+            out.push(crate::residents::resident("email", format!("r{i}@levice.example")));
+        }
+        out
+    }
+
     /// The paths every push arrived at, across restarts of the push service.
     pub fn push_paths(&self) -> Vec<String> {
         let text = std::fs::read_to_string(self.push_state.path().join("records.jsonl")).unwrap_or_default();
