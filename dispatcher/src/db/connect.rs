@@ -13,8 +13,21 @@ use crate::config::Database;
 /// Opens the pool. SQLite runs in WAL mode with foreign keys on and a long busy timeout;
 /// writes begin with `BEGIN IMMEDIATE` (see `Db::begin`), so concurrent writers wait for each
 /// other instead of failing.
-/// How long a connection returned to the pool may take to answer a ping.
+/// How long a pooled connection may take to answer a ping.
 const RELEASE_PING: Duration = Duration::from_secs(3);
+
+/// A ping that gives up: an error (the pool then drops the connection without a goodbye) when
+/// the connection does not answer in time.
+async fn bounded_ping(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+    match tokio::time::timeout(RELEASE_PING, sqlx::Connection::ping(conn)).await {
+        Ok(Ok(())) => Ok(true),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "a pooled connection did not answer a ping",
+        ))),
+    }
+}
 
 pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
     super::set_query_timeout(Duration::from_secs(u64::from(settings.query_timeout_seconds)));
@@ -43,22 +56,15 @@ pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings a connection on its way back to the pool, without a time limit: on a
-            // connection the network silently dropped (a failover, a forgetful NAT) that waits
-            // for ever and the pool slowly loses every slot. Our own bounded ping comes first
-            // and has such a connection closed instead.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    match tokio::time::timeout(RELEASE_PING, sqlx::Connection::ping(conn)).await {
-                        Ok(Ok(())) => Ok(true),
-                        Ok(Err(e)) => Err(e),
-                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            "a pooled connection did not answer a ping",
-                        ))),
-                    }
-                })
-            })
+            // sqlx pings a connection on its way back to the pool and before handing it out,
+            // without a time limit: on a connection the network silently dropped (a failover,
+            // a forgetful NAT) that waits for ever and the pool never recovers (the partition
+            // test's failover case). Our own bounded pings come first and have such a
+            // connection dropped instead.
+            .after_release(|conn, _| Box::pin(bounded_ping(conn)))
+            // Likewise before a connection is handed out (sqlx's own test would wait unbounded).
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(bounded_ping(conn)))
             .connect(url)
             .await
             .context("cannot connect to PostgreSQL")?;
