@@ -81,7 +81,7 @@ export function createMap(options) {
     height,
   });
   const figure = h('figure', { class: 'admin-map', 'data-tiles': options.tileUrl ? 'yes' : 'no' });
-  const keysHint = h('p', { class: 'hint map-keys', id: `map-keys-${Math.random().toString(36).slice(2)}`, text: t('mapKeys') });
+  const keysHint = h('p', { class: 'hint map-keys', id: `map-keys-${Math.random().toString(36).slice(2)}`, text: t(options.keysHint || 'mapKeys') });
   surface.setAttribute('aria-describedby', keysHint.id);
   const button = (text, label, id, onclick) => h('button', { type: 'button', class: 'quiet map-button', text, 'aria-label': label, id, onclick });
   const controls = h(
@@ -305,6 +305,8 @@ export function pointsMap(container, config, points, label = t('pointsMapLabel')
     label,
     height: 360,
     maxFitZoom: 14,
+    // Nothing is drawn here, so only the keys that move the map are explained.
+    keysHint: 'mapKeysView',
     legend: ['ok', 'warning', 'failed', 'unknown'].map((s) => [`swatch-status-${s}`, t(`pointStatus_${s}`)]),
   });
   container.replaceChildren(map.element);
