@@ -12,8 +12,13 @@ import { deliveriesChart } from './chart.js';
 const STATUSES = ['queued', 'sent', 'delivered', 'acknowledged', 'failed', 'expired', 'cancelled'];
 const SHOWN = ['queued', 'sent', 'delivered', 'acknowledged', 'failed'];
 
+/** A channel's deliveries in all, whatever their status. */
+function channelTotal(counts) {
+  return STATUSES.reduce((n, s) => n + (counts[s] || 0), 0);
+}
+
 function channelRow(name, counts) {
-  const total = STATUSES.reduce((n, s) => n + (counts[s] || 0), 0);
+  const total = channelTotal(counts);
   const bar = h(
     'div',
     { class: 'bar', 'aria-hidden': 'true' },
@@ -97,7 +102,7 @@ function corrections(app, alert, error) {
 
 /** Each channel's deliveries in all, from a summary. */
 function totals(summary) {
-  return Object.fromEntries(Object.entries(summary.channels).map(([n, c]) => [n, STATUSES.reduce((k, s) => k + (c[s] || 0), 0)]));
+  return Object.fromEntries(Object.entries(summary.channels).map(([n, c]) => [n, channelTotal(c)]));
 }
 
 /** Redraws the chart at most every two seconds however often the counts change. */

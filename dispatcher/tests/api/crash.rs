@@ -86,11 +86,25 @@ pub(crate) fn free_port() -> u16 {
 }
 
 fn start(url: &str, key: &str, port: u16) -> Child {
-    start_with(url, key, port, &[])
+    spawn(url, key, port, &[])
+}
+
+/// A server process of the real binary, killed (SIGKILL) when dropped, however the test ends.
+pub(crate) struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The real binary serving `url` on `port`, with more settings in `extra` (`TOCSIN_*`).
-pub(crate) fn start_with(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Child {
+pub(crate) fn start_with(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Server {
+    Server(spawn(url, key, port, extra))
+}
+
+fn spawn(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .arg("serve")
         .env("TOCSIN_DATABASE_URL", url)

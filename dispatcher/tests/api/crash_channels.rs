@@ -11,47 +11,18 @@ use dispatcher::domain::roles::Role;
 use dispatcher::domain::subscriptions;
 use serde_json::Value;
 
-use crate::crash::{free_port, start_with};
+use crate::crash::{Server, free_port, start_with};
 use crate::engine::{caller, issue};
-use crate::peers::Peers;
+use crate::peers::{Peers, sms_numbers};
 use crate::support::{Backend, content, drop_database, fresh_database, settings};
 
 /// Residents per channel; at [`RATE`] a second each channel takes ten seconds.
 const N: usize = 200;
 const RATE: &str = "20";
 
-/// A server process, killed when dropped.
-struct Server(std::process::Child);
-
-impl Server {
-    fn kill(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Each channel's recipients as the peers saw them: push paths, SMS numbers, mail recipients.
 fn arrivals(peers: &Peers, sms: &[Value]) -> [Vec<String>; 3] {
-    let numbers = sms
-        .iter()
-        .filter(|r| r["event"] == "submit_sm" && r["answered"].is_null())
-        .filter(|r| r["udh_hex"].as_str().is_none_or(|u| u.ends_with("01")))
-        .filter_map(|r| r["destination_addr"].as_str().map(str::to_owned))
-        .collect();
-    let mails = peers
-        .mails()
-        .iter()
-        .flat_map(|m| m["meta"]["rcpt_tos"].as_array().cloned().unwrap_or_default())
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect();
-    [peers.push_paths(), numbers, mails]
+    [peers.push_paths(), sms_numbers(sms), peers.mail_recipients()]
 }
 
 fn unique(v: &[String]) -> usize {
@@ -93,7 +64,7 @@ async fn killed_mid_fan_out(backend: Backend, instances: usize, kills: usize) {
         ("TOCSIN_CHANNELS_EMAIL_RATE_PER_SECOND", RATE),
         ("TOCSIN_SERVER_PUBLIC_URL", "http://127.0.0.1"),
     ];
-    let start = || Server(start_with(&url, &key, free_port(), &env));
+    let start = || start_with(&url, &key, free_port(), &env);
     let mut sms: Vec<Value> = Vec::new();
     let mut servers: Vec<Server> = (0..instances).map(|_| start()).collect();
     // Kill at random points while the channels are sending: the seed is printed to repeat it.
@@ -103,7 +74,7 @@ async fn killed_mid_fan_out(backend: Backend, instances: usize, kills: usize) {
         let wait = 1500 + u64::from(seed.rotate_left(k as u32 * 7) % 2500);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         sms.extend(peers.smsc.drain());
-        servers.remove(0).kill();
+        drop(servers.remove(0));
         let [p, s, e] = arrivals(&peers, &sms);
         eprintln!("killed after {wait} ms: push {}, sms {}, email {} reached", unique(&p), unique(&s), unique(&e));
         if instances == 1 {

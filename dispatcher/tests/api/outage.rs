@@ -13,7 +13,7 @@ use dispatcher::domain::subscriptions;
 use serde_json::Value;
 
 use crate::engine::{caller, issue};
-use crate::peers::Peers;
+use crate::peers::{Peers, sms_numbers};
 use crate::support::{Backend, TestApp, content, spawn_with};
 
 /// Residents per channel; at [`RATE`] a second each channel takes five seconds.
@@ -59,34 +59,13 @@ async fn wait_done(t: &TestApp, id: i64, channel: &str, limit: Duration) {
     panic!("{channel} did not finish within {limit:?}: {:?}", done(t, id).await);
 }
 
-/// What each peer received so far: push paths, SMS numbers (each part once), mail recipients.
-struct Arrived {
-    sms: Vec<Value>,
-}
-
-impl Arrived {
-    fn numbers(&self) -> Vec<String> {
-        // A long text arrives in parts (UDH 05 00 03 ref total seq); a message counts once, by
-        // its first part; a refused submission does not count.
-        self.sms
-            .iter()
-            .filter(|r| r["event"] == "submit_sm" && r["answered"].is_null())
-            .filter(|r| r["udh_hex"].as_str().is_none_or(|u| u.ends_with("01")))
-            .filter_map(|r| r["destination_addr"].as_str().map(str::to_owned))
-            .collect()
-    }
-}
-
-fn received(peers: &Peers, arrived: &Arrived, down: Down) -> Vec<String> {
+/// What each peer received so far: push paths, SMS numbers, mail recipients (`sms` holds the
+/// SMSC's reports, kept across its restarts).
+fn received(peers: &Peers, sms: &[Value], down: Down) -> Vec<String> {
     match down {
         Down::Push => peers.push_paths(),
-        Down::Sms => arrived.numbers(),
-        Down::Email => peers
-            .mails()
-            .iter()
-            .flat_map(|m| m["meta"]["rcpt_tos"].as_array().cloned().unwrap_or_default())
-            .filter_map(|r| r.as_str().map(str::to_owned))
-            .collect(),
+        Down::Sms => sms_numbers(sms),
+        Down::Email => peers.mail_recipients(),
     }
 }
 
@@ -107,15 +86,15 @@ async fn outage(down: Down) {
     subscriptions::add(&t.app, &peers.residents(N).await).await.unwrap();
     let (author, approver) =
         (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
-    let mut arrived = Arrived { sms: Vec::new() };
+    let mut sms: Vec<Value> = Vec::new();
     let id = issue(&t.app, &author, &approver, content("Actual")).await;
 
     // Mid fan-out: a fifth of the channel out, the peer dies.
     let channel = down.channel();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        arrived.sms.extend(peers.smsc.drain());
-        if received(&peers, &arrived, down).len() >= N / 5 {
+        sms.extend(peers.smsc.drain());
+        if received(&peers, &sms, down).len() >= N / 5 {
             break;
         }
         assert!(Instant::now() < deadline, "{channel} never got going: {:?}", done(&t, id).await);
@@ -123,7 +102,7 @@ async fn outage(down: Down) {
     }
     match down {
         Down::Push => peers.kill_push().await,
-        Down::Sms => arrived.sms.extend(peers.kill_smsc().await),
+        Down::Sms => sms.extend(peers.kill_smsc().await),
         Down::Email => peers.kill_smtp().await,
     }
     let stopped = Instant::now();
@@ -135,7 +114,7 @@ async fn outage(down: Down) {
         wait_done(&t, id, other, OUTAGE.saturating_sub(stopped.elapsed())).await;
     }
     assert!(stopped.elapsed() < OUTAGE, "the other channels waited for the one that was down");
-    arrived.sms.extend(peers.smsc.drain());
+    sms.extend(peers.smsc.drain());
 
     tokio::time::sleep(OUTAGE.saturating_sub(stopped.elapsed())).await;
     match down {
@@ -149,10 +128,10 @@ async fn outage(down: Down) {
     // Retries back off (2 s doubling, with jitter), so the last ones may wait about a minute.
     wait_done(&t, id, channel, Duration::from_secs(120)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    arrived.sms.extend(peers.smsc.drain());
+    sms.extend(peers.smsc.drain());
 
     // Counted at the peer: everyone, and repeats only for what was in flight at the crash.
-    let got = received(&peers, &arrived, down);
+    let got = received(&peers, &sms, down);
     let mut unique = got.clone();
     unique.sort();
     unique.dedup();

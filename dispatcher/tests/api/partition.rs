@@ -95,16 +95,6 @@ async fn ready(port: u16) -> u16 {
     }
 }
 
-/// The server process, killed when the test ends however it ends.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql_cut_off_mid_send_is_noticed_and_the_fan_out_resumes_without_loss() {
     cut_off(false).await;
@@ -130,7 +120,7 @@ async fn cut_off(forget: bool) {
         ("TOCSIN_CHANNELS_WEBHOOK_RATE_PER_SECOND", "150"),
         ("TOCSIN_FANOUT_PLANNER_BATCH", "500"),
     ];
-    let mut server = Server(start_with(&proxied, &key, port, &settings));
+    let mut server = start_with(&proxied, &key, port, &settings);
     let started = Instant::now();
     while counter.reached() < ENDPOINTS / 10 {
         assert!(started.elapsed() < Duration::from_secs(60), "the fan-out never got going");

@@ -145,6 +145,18 @@ fn start_smtp(dir: &std::path::Path, port: u16, maildir: &std::path::Path) -> Ch
     python(dir, &["smtp_server.py", "--port", &port.to_string(), "--dir", maildir.to_str().unwrap()])
 }
 
+/// The numbers the SMSC's `reports` show messages sent to. A long text arrives in parts (UDH
+/// 05 00 03 ref total seq); a message counts once, by its first part; a refused submission
+/// does not count.
+pub fn sms_numbers(reports: &[Value]) -> Vec<String> {
+    reports
+        .iter()
+        .filter(|r| r["event"] == "submit_sm" && r["answered"].is_null())
+        .filter(|r| r["udh_hex"].as_str().is_none_or(|u| u.ends_with("01")))
+        .filter_map(|r| r["destination_addr"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Every residents' peer running: a push receiver, an aiosmtpd server writing to a folder,
 /// and the SMSC.
 pub struct Peers {
@@ -221,6 +233,15 @@ impl Peers {
             out.push(crate::residents::resident("email", format!("r{i}@levice.example")));
         }
         out
+    }
+
+    /// The recipients of every mail the SMTP server stored (across its restarts).
+    pub fn mail_recipients(&self) -> Vec<String> {
+        self.mails()
+            .iter()
+            .flat_map(|m| m["meta"]["rcpt_tos"].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect()
     }
 
     /// The paths every push arrived at, across restarts of the push service.

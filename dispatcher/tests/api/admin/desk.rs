@@ -96,6 +96,17 @@ impl Desk<'_> {
         assert_eq!(self.b.text("#who").await, user);
     }
 
+    /// Creates a draft of `content` as `author` through the API, signs in as them and opens it;
+    /// gives the draft's id.
+    pub async fn open_draft(&self, author: &Session, user: &str, content: Value) -> i64 {
+        let r = self.app.post("/api/v1/alerts", Auth::Session(author), json!({ "content": content })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        self.sign_in(user, None).await;
+        self.go(&format!("#/alerts/{id}")).await;
+        id
+    }
+
     pub async fn sign_out(&self) {
         self.b.click("#signout").await;
         self.wait_for_element("#signin").await;

@@ -9,7 +9,6 @@
 use dispatcher::db::deliveries;
 use dispatcher::domain::roles::Role;
 use dispatcher::domain::subscriptions;
-use reqwest::StatusCode;
 use serde_json::json;
 
 use super::desk::{Desk, area_and_template, shots};
@@ -74,14 +73,9 @@ async fn an_author_draws_the_area_on_the_map_and_the_reach_follows() {
     }
     let mut c = content("Exercise");
     c["infos"][0]["areas"] = json!([]);
-    let r = app.post("/api/v1/alerts", Auth::Session(&ana), json!({ "content": c })).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let id = r.json()["id"].as_i64().unwrap();
-
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
-    d.sign_in("ana", None).await;
-    d.go(&format!("#/alerts/{id}")).await;
+    d.open_draft(&ana, "ana", c).await;
     d.wait_for_element(MAP).await;
     d.wait_cell("reach", "siren", None, "0").await;
     let outlines = "return document.querySelectorAll('#map .layer.outline path').length;";
@@ -254,11 +248,8 @@ async fn with_a_tile_server_the_map_loads_its_tiles_and_the_policy_allows_that_o
     assert!(csp.contains(&format!("img-src 'self' {};", tiles.url)), "{csp}");
     let ana = app.user("ana", &[Role::Author]).await;
     area_and_template(&app, &ana).await;
-    let r = app.post("/api/v1/alerts", Auth::Session(&ana), json!({ "content": content("Exercise") })).await;
-    let id = r.json()["id"].as_i64().unwrap();
     let Some(d) = Desk::open(&app).await else { return };
-    d.sign_in("ana", None).await;
-    d.go(&format!("#/alerts/{id}")).await;
+    d.open_draft(&ana, "ana", content("Exercise")).await;
     d.wait_for_element(MAP).await;
     assert_eq!(d.b.execute("return document.querySelector('#map').dataset.tiles;", json!([])).await, "yes");
     let got = tiles.wait_for(1).await;

@@ -29,14 +29,9 @@ async fn an_author_chooses_channels_and_sees_what_each_sends() {
         en
     };
     c["infos"].as_array_mut().unwrap().push(en);
-    let r = app.post("/api/v1/alerts", Auth::Session(&ana), json!({ "content": c })).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let id = r.json()["id"].as_i64().unwrap();
-
     let Some(d) = Desk::open(&app).await else { return };
     let b = &d.b;
-    d.sign_in("ana", None).await;
-    d.go(&format!("#/alerts/{id}")).await;
+    let id = d.open_draft(&ana, "ana", c).await;
     d.wait_for_element("#editor").await;
     d.wait_for_element("#channels").await;
     d.wait_cell("reach", "siren", None, "1").await;
