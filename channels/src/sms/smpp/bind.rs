@@ -14,6 +14,7 @@ use rusmppc::{Client, ConnectionBuilder};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use super::nudge::Nudged;
 use super::submit::{connection_problem, is_throttling, outcome_for_error, status_name};
 use super::{SmppConfig, deliver};
 use crate::{EventSender, Outcome};
@@ -200,15 +201,19 @@ async fn connect(config: &SmppConfig) -> Result<(Client, Incoming), String> {
         // rusmppc speaks SMPP 5.0; the PDUs we use are the same in 3.4, which we announce.
         .disable_interface_version_check();
     let connecting = async {
+        let builder = builder.no_spawn();
         if config.tls {
-            let (client, events) = builder.connect(format!("smpps://{}:{}", config.host, config.port)).await?;
+            let (client, events, connection) =
+                builder.connect(format!("smpps://{}:{}", config.host, config.port)).await?;
+            tokio::spawn(Nudged::new(connection));
             Ok::<_, rusmppc::error::Error>((client, Box::pin(events) as Incoming))
         } else {
             let stream = tokio::net::TcpStream::connect((config.host.as_str(), config.port))
                 .await
                 .map_err(rusmppc::error::Error::Connect)?;
             let _ = stream.set_nodelay(true);
-            let (client, events) = builder.connected(stream);
+            let (client, events, connection) = builder.connected(stream);
+            tokio::spawn(Nudged::new(connection));
             Ok((client, Box::pin(events) as Incoming))
         }
     };

@@ -5,6 +5,7 @@
 
 mod bind;
 mod deliver;
+mod nudge;
 mod submit;
 
 use std::sync::Arc;
