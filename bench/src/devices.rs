@@ -91,18 +91,7 @@ async fn scenario(dir: &std::path::Path, n: usize) -> anyhow::Result<Value> {
     let issued_us = now_us();
     let alert = issue(&app, &author, &approver).await?;
     let acks = load.ask("collect 300", "acks", 360)?;
-    let latencies = |key: &str| -> Vec<f64> {
-        let mut v: Vec<f64> = acks[key]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_u64)
-            .map(|us| us.saturating_sub(issued_us) as f64 / 1000.0)
-            .collect();
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    let (received, acked) = (latencies("received_us"), latencies("acked_us"));
+    let (received, acked) = (latencies(&acks, "received_us", issued_us), latencies(&acks, "acked_us", issued_us));
     if acked.len() < n {
         eprintln!("only {} of {n} devices acknowledged", acked.len());
     }
@@ -171,14 +160,14 @@ async fn add_siren(app: &App, name: String, lat: f64, lon: f64) -> anyhow::Resul
 }
 
 /// The load generator, this same binary as `devices-load`.
-struct Load {
+pub(crate) struct Load {
     child: std::process::Child,
     stdin: ChildStdin,
     lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Load {
-    fn start(addr: &str, secrets: &std::path::Path) -> anyhow::Result<Load> {
+    pub(crate) fn start(addr: &str, secrets: &std::path::Path) -> anyhow::Result<Load> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg("devices-load")
             .arg(addr)
@@ -201,7 +190,7 @@ impl Load {
     }
 
     /// Waits for the next line, which must be the named event.
-    fn expect(&mut self, event: &str, seconds: u64) -> anyhow::Result<Value> {
+    pub(crate) fn expect(&mut self, event: &str, seconds: u64) -> anyhow::Result<Value> {
         let line = self
             .lines
             .recv_timeout(Duration::from_secs(seconds))
@@ -213,7 +202,7 @@ impl Load {
         Ok(v)
     }
 
-    fn ask(&mut self, command: &str, event: &str, seconds: u64) -> anyhow::Result<Value> {
+    pub(crate) fn ask(&mut self, command: &str, event: &str, seconds: u64) -> anyhow::Result<Value> {
         writeln!(self.stdin, "{command}")?;
         self.stdin.flush()?;
         self.expect(event, seconds)
@@ -235,16 +224,7 @@ async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<
 
 /// Creates, submits, approves and so issues an alert over a polygon (latitude, longitude).
 async fn issue_over(app: &App, author: &Caller, approver: &Caller, ring: [[f64; 2]; 5]) -> anyhow::Result<i64> {
-    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
-    let content = json!({
-        "status": "Actual",
-        "infos": [{
-            "language": "sk", "categories": ["Met"], "event": "Povodeň", "urgency": "Immediate",
-            "severity": "Extreme", "certainty": "Observed", "expires": expires,
-            "headline": "Povodeň", "description": "Hladina Dunaja stúpa.", "instruction": "Opustite nábrežie.",
-            "areas": [{ "areaDesc": "Bratislavský kraj", "polygons": [ring] }]
-        }]
-    });
+    let content = crate::measure::flood(&ring);
     let e = |e: dispatcher::domain::error::Error| anyhow::anyhow!("{e}");
     let row = lifecycle::create(app, author, CreateRequest { content: Some(content), ..Default::default() })
         .await
@@ -259,7 +239,21 @@ async fn delivery_states(app: &App, alert: i64) -> anyhow::Result<Value> {
     Ok(summary.iter().map(|c| (format!("{}/{}", c.channel, c.status), json!(c.n))).collect())
 }
 
-fn percentiles(sorted: &[f64]) -> Value {
+/// The load generator's times under `key` (microseconds since the epoch), as milliseconds
+/// after `issued_us`, sorted.
+pub(crate) fn latencies(acks: &Value, key: &str, issued_us: u64) -> Vec<f64> {
+    let mut v: Vec<f64> = acks[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .map(|us| us.saturating_sub(issued_us) as f64 / 1000.0)
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+pub(crate) fn percentiles(sorted: &[f64]) -> Value {
     let at = |q: f64| sorted.get(((sorted.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied();
     json!({
         "p50": at(0.50).map(round),

@@ -11,8 +11,6 @@ use anyhow::{Context, bail};
 use channels::email::{Email, EmailConfig, Security};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 /// How many messages: `TOCSIN_BENCH_EMAILS`, else 10,000.
 pub fn messages() -> usize {
@@ -28,7 +26,7 @@ pub fn run(n: usize) -> anyhow::Result<Vec<Value>> {
         Ok(peer) => out.push(rt.block_on(measure("aiosmtpd 1.4 sink (Python, one process)", peer.port, n))?),
         Err(e) => eprintln!("email against aiosmtpd skipped: {e:#}"),
     }
-    let port = rt.block_on(rust_sink())?;
+    let port = rt.block_on(crate::peers::smtp_sink(Arc::default()))?;
     out.push(rt.block_on(measure("minimal SMTP sink in Rust (tokio, in the bench process)", port, n))?);
     Ok(out)
 }
@@ -124,57 +122,6 @@ impl Drop for AioSmtpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A minimal SMTP server that accepts every message and forgets it; returns its port.
-async fn rust_sink() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(session(stream));
-        }
-    });
-    Ok(port)
-}
-
-async fn session(stream: TcpStream) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    let mut line = String::new();
-    let mut queued = 0u64;
-    write.write_all(b"220 sink ESMTP\r\n").await?;
-    loop {
-        line.clear();
-        if lines.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
-        let reply: &[u8] = match verb.as_str() {
-            "EHLO" => b"250-sink\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n",
-            "DATA" => {
-                write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-                loop {
-                    line.clear();
-                    if lines.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                }
-                queued += 1;
-                write.write_all(format!("250 2.0.0 Ok: queued as S{queued}\r\n").as_bytes()).await?;
-                continue;
-            }
-            "QUIT" => {
-                write.write_all(b"221 bye\r\n").await?;
-                return Ok(());
-            }
-            _ => b"250 OK\r\n",
-        };
-        write.write_all(reply).await?;
     }
 }
 

@@ -191,22 +191,13 @@ async fn seed(app: &App, polygon: &Polygon, n: usize) -> anyhow::Result<()> {
 
 /// Creates, submits, approves and issues the alert (its fan-out waits for the planner).
 async fn issue(app: &App, author: &Caller, approver: &Caller) -> anyhow::Result<i64> {
-    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
     let ring: Vec<[f64; 2]> = Polygon::parse(POLYGON)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .points()
         .iter()
         .map(|p| [p.lat(), p.lon()])
         .collect();
-    let content = json!({
-        "status": "Actual",
-        "infos": [{
-            "language": "sk", "categories": ["Met"], "event": "Povodeň", "urgency": "Immediate",
-            "severity": "Extreme", "certainty": "Observed", "expires": expires,
-            "headline": "Povodeň", "description": "Hladina Dunaja stúpa.", "instruction": "Opustite nábrežie.",
-            "areas": [{ "areaDesc": "Bratislavský kraj", "polygons": [ring] }]
-        }]
-    });
+    let content = crate::measure::flood(&ring);
     let e = |e: dispatcher::domain::error::Error| anyhow::anyhow!("{e}");
     let row = lifecycle::create(app, author, CreateRequest { content: Some(content), ..Default::default() })
         .await

@@ -3,9 +3,11 @@
 
 pub mod cap;
 pub mod devices;
+pub mod e2e;
 pub mod email;
 pub mod fanout;
 pub mod measure;
+pub mod peers;
 pub mod push;
 pub mod sms;
 

@@ -1,5 +1,5 @@
 //! `cargo run --release -p bench -- SCENARIO`: runs a benchmark scenario and prints its figures
-//! as JSON. Scenarios: `cap`, `fanout`, `push`, `sms`, `email`, `devices`, or
+//! as JSON. Scenarios: `cap`, `fanout`, `push`, `sms`, `email`, `devices`, `e2e`, or
 //! `all`.
 
 use std::time::Duration;
@@ -21,6 +21,12 @@ fn main() -> anyhow::Result<()> {
         "devices" => vec![bench::devices::run(bench::devices::devices())?],
         // The devices scenario's load generator, started by it in a child process.
         "devices-load" => return bench::devices::load_main(&args[1..]),
+        "e2e" => vec![bench::e2e::run(bench::e2e::sizes())?],
+        // The end-to-end scenario's dispatcher, started by it in a child process.
+        "e2e-dispatcher" => std::process::exit(match bench::e2e::dispatcher_main() {
+            c if c == std::process::ExitCode::SUCCESS => 0,
+            _ => 2,
+        }),
         "all" => {
             let mut all = vec![bench::cap::run(&corpus, budget)?];
             all.extend(bench::fanout::run(bench::fanout::subscribers())?);
@@ -28,9 +34,10 @@ fn main() -> anyhow::Result<()> {
             all.extend(bench::sms::run(bench::sms::messages())?);
             all.extend(bench::email::run(bench::email::messages())?);
             all.push(bench::devices::run(bench::devices::devices())?);
+            all.push(bench::e2e::run(bench::e2e::sizes())?);
             all
         }
-        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, devices, all"),
+        other => bail!("unknown scenario {other:?}; known: cap, fanout, push, sms, email, devices, e2e, all"),
     };
     for r in results {
         println!("{}", serde_json::to_string_pretty(&r)?);

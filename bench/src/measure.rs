@@ -23,7 +23,12 @@ pub fn stat_cpu_seconds(path: &str) -> anyhow::Result<f64> {
 
 /// A field of `/proc/self/status` in KiB: `VmRSS` (resident now), `VmHWM` (the peak).
 pub fn status_kib(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_kib_of("self", field)
+}
+
+/// A field of `/proc/PID/status` in KiB.
+pub fn status_kib_of(pid: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
@@ -45,5 +50,20 @@ pub async fn caller(app: &App, name: &str, role: Role) -> anyhow::Result<Caller>
         roles: vec![role],
         address: "bench".into(),
         via,
+    })
+}
+
+/// The benchmarks' alert: Actual, Extreme, Immediate, a flood over the polygon `ring`
+/// (latitude, longitude), expiring in two hours.
+pub fn flood(ring: &[[f64; 2]]) -> serde_json::Value {
+    let expires = (chrono::Local::now() + chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    serde_json::json!({
+        "status": "Actual",
+        "infos": [{
+            "language": "sk", "categories": ["Met"], "event": "Povodeň", "urgency": "Immediate",
+            "severity": "Extreme", "certainty": "Observed", "expires": expires,
+            "headline": "Povodeň", "description": "Hladina Dunaja stúpa.", "instruction": "Opustite nábrežie.",
+            "areas": [{ "areaDesc": "Bratislavský kraj", "polygons": [ring] }]
+        }]
     })
 }

@@ -13,8 +13,6 @@ use anyhow::bail;
 use channels::push::{Push, PushConfig, VapidKey, payload};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 /// Concurrent sends, as a fan-out worker would run them.
 const CONCURRENCY: usize = 64;
@@ -43,7 +41,7 @@ pub fn run(n: usize) -> anyhow::Result<Value> {
     let alert = Arc::new(alert()?);
     let plaintext = payload(&alert, &["sk".to_owned()]);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let port = rt.block_on(receiver())?;
+    let port = rt.block_on(crate::peers::push_receiver(Arc::default()))?;
     let messages = Arc::new(messages(&alert, port, n)?);
     let fanout = rt.block_on(fan_out(Arc::clone(&push), Arc::clone(&messages)))?;
     drop(push);
@@ -107,7 +105,7 @@ fn fill(push: &Push, n: usize) -> anyhow::Result<Value> {
 }
 
 /// The benchmark alert: Slovak and English, of a realistic length.
-fn alert() -> anyhow::Result<AlertPayload> {
+pub(crate) fn alert() -> anyhow::Result<AlertPayload> {
     let info = |lang: &str, headline: &str, text: &str| {
         format!(
             "<info><language>{lang}</language><category>Met</category><event>Flood</event>\
@@ -223,46 +221,6 @@ fn encrypt_only(push: &Push, messages: &[Message]) -> anyhow::Result<Value> {
     }))
 }
 
-/// The loopback push receiver: reads each HTTP/1.1 request and answers 201, keeping the
-/// connection open. It neither checks nor decrypts: the tests do that.
-async fn receiver() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream));
-        }
-    });
-    Ok(port)
-}
-
-async fn serve(stream: TcpStream) -> std::io::Result<()> {
-    let mut stream = BufReader::new(stream);
-    let mut line = String::new();
-    let mut body = Vec::new();
-    loop {
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            if stream.read_line(&mut line).await? == 0 {
-                return Ok(());
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = l.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        body.resize(length, 0);
-        stream.read_exact(&mut body).await?;
-        stream.get_mut().write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n").await?;
-    }
-}
-
 /// This process's user plus system CPU time (clock ticks of 1/100 s).
 fn cpu_seconds() -> anyhow::Result<f64> {
     crate::measure::stat_cpu_seconds("/proc/self/stat")
@@ -308,7 +266,7 @@ fn openssl_ecdh() -> Option<f64> {
 }
 
 /// npm `web-push` on the same payload, one Node.js thread: `channels/tests/peers/push_baseline.js`.
-fn npm_baseline(plaintext: &[u8]) -> Option<Value> {
+pub(crate) fn npm_baseline(plaintext: &[u8]) -> Option<Value> {
     let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../channels/tests/peers");
     let file = std::env::temp_dir().join(format!("tocsin-push-bench-{}.json", std::process::id()));
     std::fs::write(&file, plaintext).ok()?;

@@ -15,8 +15,7 @@ use channels::sms::SmsOptions;
 use channels::sms::smpp::{Smpp, SmppConfig};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const BINDS: u32 = 4;
 const WINDOW: u32 = 32;
@@ -30,9 +29,7 @@ pub fn messages() -> usize {
 pub fn run(n: usize) -> anyhow::Result<Vec<Value>> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
-        tokio::spawn(serve(listener));
+        let port = crate::peers::smsc(Arc::default()).await?;
         let mut results = vec![send_all(port, n, "minimal SMSC in the bench (raw SMPP over tokio, loopback)").await?];
         if let Some(npm) = npm_smsc().await? {
             results.push(send_all(npm.1, n.min(5_000), "npm smpp 0.5.1 server (channels/tests/peers/smsc.js)").await?);
@@ -134,56 +131,6 @@ fn alert() -> anyhow::Result<AlertPayload> {
     let doc = cap_alerts::Reader::new().read(xml.as_bytes())?;
     Ok(AlertPayload::new(1, doc.alert, Arc::from(xml.as_bytes()), "live", None)
         .with_page_url(Some("https://tocsin.example/a/1".into())))
-}
-
-/// Accepts connections and answers each one's PDUs.
-async fn serve(listener: TcpListener) {
-    let ids = Arc::new(AtomicU64::new(0));
-    while let Ok((stream, _)) = listener.accept().await {
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream, ids.clone()));
-    }
-}
-
-/// One ESME's connection: reads each PDU's header and answers; flushes the answers whenever
-/// no more input is buffered, so pipelined submits are answered in batches.
-async fn connection(stream: TcpStream, ids: Arc<AtomicU64>) -> std::io::Result<()> {
-    let (read, write) = stream.into_split();
-    let mut reader = BufReader::with_capacity(64 * 1024, read);
-    let mut writer = BufWriter::with_capacity(64 * 1024, write);
-    let mut body = Vec::new();
-    loop {
-        let mut header = [0u8; 16];
-        reader.read_exact(&mut header).await?;
-        let word = |i: usize| u32::from_be_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
-        let (length, command, sequence) = (word(0), word(4), word(12));
-        body.resize((length as usize).saturating_sub(16), 0);
-        reader.read_exact(&mut body).await?;
-        let answer: Option<(u32, u32, Vec<u8>)> = match command {
-            0x0000_0009 => Some((0x8000_0009, 0, b"smsc\0".to_vec())),
-            0x0000_0004 => {
-                let id = ids.fetch_add(1, Ordering::Relaxed);
-                Some((0x8000_0004, 0, format!("{id:x}\0").into_bytes()))
-            }
-            0x0000_0015 => Some((0x8000_0015, 0, Vec::new())),
-            0x0000_0006 => Some((0x8000_0006, 0, Vec::new())),
-            c if c & 0x8000_0000 != 0 => None,
-            _ => Some((0x8000_0000, 3, Vec::new())),
-        };
-        if let Some((id, status, payload)) = answer {
-            let len = 16 + payload.len() as u32;
-            for w in [len, id, status, sequence] {
-                writer.write_all(&w.to_be_bytes()).await?;
-            }
-            writer.write_all(&payload).await?;
-        }
-        if reader.buffer().is_empty() {
-            writer.flush().await?;
-        }
-        if command == 0x0000_0006 {
-            return Ok(());
-        }
-    }
 }
 
 /// A child process killed when dropped.

@@ -71,7 +71,17 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    run_from(std::env::args_os())
+}
+
+/// Runs the command line given as `args` (the first being the program's name), as the binary
+/// does with its own: the benchmarks run the dispatcher through it in a process of their own.
+pub fn run_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     let result = match &cli.command {
         Some(Command::Validate(a)) => validate::run(a),
         Some(Command::CapConvert(a)) => cap_convert::run(a),
