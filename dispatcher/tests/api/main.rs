@@ -38,4 +38,6 @@ mod residents;
 mod security;
 mod signup;
 mod siren_tests;
+mod sqlite_load;
 mod store;
+mod storm;
