@@ -315,11 +315,19 @@ pub struct Ack {
     pub reason: Option<String>,
 }
 
+impl Ack {
+    /// Checks what the type cannot: the state is one of the protocol's.
+    pub fn check(&self) -> Result<()> {
+        if !ACK_STATES.contains(&self.state.as_str()) {
+            return Err(Error::invalid("/state", "must be received, started, completed or failed"));
+        }
+        Ok(())
+    }
+}
+
 /// Records an acknowledgement.
 pub async fn acknowledge(app: &App, device: i64, ack: &Ack) -> Result<()> {
-    if !ACK_STATES.contains(&ack.state.as_str()) {
-        return Err(Error::invalid("/state", "must be received, started, completed or failed"));
-    }
+    ack.check()?;
     let reason: Option<String> = ack.reason.as_deref().map(|r| r.chars().take(500).collect());
     if !super::device_acks::store(app, device, ack.command, &ack.state, reason).await? {
         return Err(Error::NotFound("command"));
@@ -351,15 +359,22 @@ pub struct Heartbeat {
     pub last_self_test: Option<String>,
 }
 
+impl Heartbeat {
+    /// Checks the ranges and sizes the type cannot; gives the JSON that is stored.
+    pub fn check(&self) -> Result<String> {
+        if self.battery.is_some_and(|b| !(0.0..=100.0).contains(&b)) {
+            return Err(Error::invalid("/battery", "must be from 0 to 100"));
+        }
+        if self.faults.len() > 50 || self.faults.iter().any(|f| f.len() > 50) {
+            return Err(Error::invalid("/faults", "at most 50 codes of at most 50 characters"));
+        }
+        serde_json::to_string(self).map_err(|e| Error::Internal(e.into()))
+    }
+}
+
 /// Stores a heartbeat.
 pub async fn heartbeat(app: &App, device: i64, h: &Heartbeat) -> Result<()> {
-    if h.battery.is_some_and(|b| !(0.0..=100.0).contains(&b)) {
-        return Err(Error::invalid("/battery", "must be from 0 to 100"));
-    }
-    if h.faults.len() > 50 || h.faults.iter().any(|f| f.len() > 50) {
-        return Err(Error::invalid("/faults", "at most 50 codes of at most 50 characters"));
-    }
-    let text = serde_json::to_string(h).map_err(|e| Error::Internal(e.into()))?;
+    let text = h.check()?;
     let mut tx = app.db.begin().await?;
     devices::set_health(&mut tx, device, &text, now_ms()).await?;
     tx.commit().await?;
