@@ -65,7 +65,7 @@ impl SignatureError {
 
     /// Whether the failure is about trust in the key rather than the message: the signature
     /// itself was checked and is intact.
-    pub(crate) fn is_about_trust(&self) -> bool {
+    pub fn is_about_trust(&self) -> bool {
         matches!(
             self,
             SignatureError::UnknownKey(_)

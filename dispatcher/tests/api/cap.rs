@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::on_both;
 use crate::support::{Auth, Backend, Body, TestApp, content, spawn, spawn_with};
 
-fn roc_alert(identifier: &str, extra: &str) -> String {
+pub fn roc_alert(identifier: &str, extra: &str) -> String {
     let expires = (chrono::Local::now() + chrono::Duration::hours(3)).format("%Y-%m-%dT%H:%M:%S%:z");
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
