@@ -14,47 +14,61 @@
 //! `xml:` attributes it inherits (1.1 inherits `xml:lang` and `xml:space` only; it does not do
 //! the `xml:base` fix-up, which no CAP signature needs).
 
+use super::error::SignatureError;
 use super::tree::{Node, Tree, XML_NS};
 
 /// A canonicalization algorithm.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum C14n {
-    /// Inclusive C14N: 1.0 (`v11 == false`) or 1.1.
-    Inclusive { v11: bool, comments: bool },
-    /// Exclusive C14N 1.0, with the prefixes of its `InclusiveNamespaces PrefixList`
-    /// (`#default` is the default namespace).
-    Exclusive { comments: bool, prefixes: Vec<String> },
+pub enum Canonicalization {
+    /// Inclusive C14N.
+    Inclusive {
+        /// C14N 1.1 rather than 1.0.
+        v11: bool,
+        /// Comments kept.
+        comments: bool,
+    },
+    /// Exclusive C14N 1.0.
+    Exclusive {
+        /// Comments kept.
+        comments: bool,
+        /// The prefixes of its `InclusiveNamespaces PrefixList` (`#default` is the default
+        /// namespace), rendered as inclusive C14N would.
+        prefixes: Vec<String>,
+    },
 }
 
-impl C14n {
-    pub(crate) fn from_uri(uri: &str) -> Option<C14n> {
+impl Canonicalization {
+    /// The algorithm an XML-DSig URI names.
+    pub fn from_uri(uri: &str) -> Option<Canonicalization> {
         let (v11, comments) = match uri {
             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315" => (false, false),
             "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments" => (false, true),
             "http://www.w3.org/2006/12/xml-c14n11" => (true, false),
             "http://www.w3.org/2006/12/xml-c14n11#WithComments" => (true, true),
             "http://www.w3.org/2001/10/xml-exc-c14n#" => {
-                return Some(C14n::Exclusive { comments: false, prefixes: Vec::new() });
+                return Some(Canonicalization::Exclusive { comments: false, prefixes: Vec::new() });
             }
             "http://www.w3.org/2001/10/xml-exc-c14n#WithComments" => {
-                return Some(C14n::Exclusive { comments: true, prefixes: Vec::new() });
+                return Some(Canonicalization::Exclusive { comments: true, prefixes: Vec::new() });
             }
             _ => return None,
         };
-        Some(C14n::Inclusive { v11, comments })
+        Some(Canonicalization::Inclusive { v11, comments })
     }
 
     fn comments(&self) -> bool {
         match self {
-            C14n::Inclusive { comments, .. } | C14n::Exclusive { comments, .. } => *comments,
+            Canonicalization::Inclusive { comments, .. } | Canonicalization::Exclusive { comments, .. } => *comments,
         }
     }
 
     /// The same algorithm with comments left out (a same-document reference drops them).
-    pub(crate) fn without_comments(&self) -> C14n {
+    pub(crate) fn without_comments(&self) -> Canonicalization {
         let mut c = self.clone();
         match &mut c {
-            C14n::Inclusive { comments, .. } | C14n::Exclusive { comments, .. } => *comments = false,
+            Canonicalization::Inclusive { comments, .. } | Canonicalization::Exclusive { comments, .. } => {
+                *comments = false
+            }
         }
         c
     }
@@ -69,8 +83,16 @@ pub(crate) struct Subset<'a> {
     pub omit: &'a [usize],
 }
 
+/// The canonical form of a whole document (UTF-8, US-ASCII or ISO-8859-1 as declared). The
+/// document may have no DOCTYPE and no entities but the predefined ones.
+pub fn canonicalize_document(xml: &[u8], method: &Canonicalization) -> Result<Vec<u8>, SignatureError> {
+    let text = crate::read::prepare::prepare(xml, usize::MAX).map_err(|f| SignatureError::Malformed(f.message))?;
+    let tree = Tree::parse(&text)?;
+    Ok(canonicalize(&tree, method, Subset { apex: None, omit: &[] }))
+}
+
 /// The canonical form of a subset of a document.
-pub(crate) fn canonicalize(tree: &Tree, method: &C14n, subset: Subset<'_>) -> Vec<u8> {
+pub(crate) fn canonicalize(tree: &Tree, method: &Canonicalization, subset: Subset<'_>) -> Vec<u8> {
     let mut w = Writer { tree, method, omit: subset.omit, out: String::new() };
     match subset.apex {
         Some(apex) => w.element(apex, &[], true),
@@ -94,7 +116,7 @@ pub(crate) fn canonicalize(tree: &Tree, method: &C14n, subset: Subset<'_>) -> Ve
 
 struct Writer<'a> {
     tree: &'a Tree,
-    method: &'a C14n,
+    method: &'a Canonicalization,
     omit: &'a [usize],
     out: String,
 }
@@ -178,14 +200,14 @@ impl Writer<'_> {
         let bound = |p: &str| in_scope.iter().find(|(q, _)| q == p).map(|(_, u)| u.as_str());
         let had = |p: &str| rendered.iter().find(|(q, _)| q == p).map(|(_, u)| u.as_str()).unwrap_or("");
         let candidates: Vec<String> = match self.method {
-            C14n::Inclusive { .. } => {
+            Canonicalization::Inclusive { .. } => {
                 let mut c: Vec<String> = in_scope.iter().map(|(p, _)| p.clone()).collect();
                 if !c.iter().any(String::is_empty) {
                     c.push(String::new());
                 }
                 c
             }
-            C14n::Exclusive { prefixes, .. } => {
+            Canonicalization::Exclusive { prefixes, .. } => {
                 let e = &self.tree.elements[at];
                 let mut c = vec![e.prefix.clone().unwrap_or_default()];
                 c.extend(e.attrs.iter().filter_map(|a| a.prefix.clone()));
@@ -227,7 +249,7 @@ impl Writer<'_> {
                 ((uri.to_owned(), a.local.clone()), name, a.value.clone())
             })
             .collect();
-        if let (true, C14n::Inclusive { v11, .. }) = (apex, self.method) {
+        if let (true, Canonicalization::Inclusive { v11, .. }) = (apex, self.method) {
             let inherited: &[&str] = if *v11 { &["lang", "space"] } else { &["lang", "space", "base", "id"] };
             let mut cur = e.parent;
             while let Some(p) = cur {
@@ -274,7 +296,7 @@ fn escape(out: &mut String, t: &str, attr: bool) {
 mod tests {
     use super::*;
 
-    fn c14n(xml: &str, method: &C14n, apex_path: &[usize]) -> String {
+    fn c14n(xml: &str, method: &Canonicalization, apex_path: &[usize]) -> String {
         let tree = Tree::parse(xml).unwrap();
         let mut at = tree.root;
         for &i in apex_path {
@@ -284,7 +306,7 @@ mod tests {
         String::from_utf8(canonicalize(&tree, method, Subset { apex, omit: &[] })).unwrap()
     }
 
-    const INCL: C14n = C14n::Inclusive { v11: false, comments: false };
+    const INCL: Canonicalization = Canonicalization::Inclusive { v11: false, comments: false };
 
     #[test]
     fn the_recommendation_s_example_3_2_start_and_end_tags() {
@@ -303,7 +325,7 @@ mod tests {
         let xml =
             "<?xml version='1.0'?>\n<!--a--><?p  d?><r a='&#x9;x&#xA;&lt;\"'>&#xD;&gt;<![CDATA[<&]]></r>\n<!--z-->";
         assert_eq!(c14n(xml, &INCL, &[]), "<?p d?>\n<r a=\"&#x9;x&#xA;&lt;&quot;\">&#xD;&gt;&lt;&amp;</r>");
-        let with = C14n::Inclusive { v11: false, comments: true };
+        let with = Canonicalization::Inclusive { v11: false, comments: true };
         assert!(c14n(xml, &with, &[]).starts_with("<!--a-->\n<?p d?>\n<r"));
         assert!(c14n(xml, &with, &[]).ends_with("</r>\n<!--z-->"));
     }
@@ -315,9 +337,10 @@ mod tests {
             c14n(xml, &INCL, &[0]),
             "<s:b xmlns=\"urn:a\" xmlns:s=\"urn:s\" xmlns:u=\"urn:u\" xml:lang=\"en\"><s:c></s:c></s:b>"
         );
-        let exc = C14n::Exclusive { comments: false, prefixes: Vec::new() };
+        let exc = Canonicalization::Exclusive { comments: false, prefixes: Vec::new() };
         assert_eq!(c14n(xml, &exc, &[0]), "<s:b xmlns:s=\"urn:s\"><s:c></s:c></s:b>");
-        let exc_u = C14n::Exclusive { comments: false, prefixes: vec!["u".to_owned(), "#default".to_owned()] };
+        let exc_u =
+            Canonicalization::Exclusive { comments: false, prefixes: vec!["u".to_owned(), "#default".to_owned()] };
         assert_eq!(
             c14n(xml, &exc_u, &[0]),
             "<s:b xmlns=\"urn:a\" xmlns:s=\"urn:s\" xmlns:u=\"urn:u\"><s:c></s:c></s:b>"
@@ -328,7 +351,7 @@ mod tests {
     fn superfluous_and_empty_default_declarations() {
         let xml = "<a xmlns='urn:a'><b xmlns='urn:a'><c xmlns=''><d xmlns=''/></c></b></a>";
         assert_eq!(c14n(xml, &INCL, &[]), "<a xmlns=\"urn:a\"><b><c xmlns=\"\"><d></d></c></b></a>");
-        let exc = C14n::Exclusive { comments: false, prefixes: Vec::new() };
+        let exc = Canonicalization::Exclusive { comments: false, prefixes: Vec::new() };
         assert_eq!(c14n(xml, &exc, &[]), "<a xmlns=\"urn:a\"><b><c xmlns=\"\"><d></d></c></b></a>");
     }
 }

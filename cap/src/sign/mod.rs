@@ -40,6 +40,7 @@ mod verify;
 mod x509;
 
 pub use algorithms::{DigestAlgorithm, SignatureAlgorithm};
+pub use c14n::{Canonicalization, canonicalize_document};
 pub use error::{SignatureError, SigningError};
 pub use signing::{SigningKey, sign};
 pub use verify::verify;

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::algorithms::{DSIG_NS, DigestAlgorithm, ENVELOPED, EXC_NS, SignatureAlgorithm};
-use super::c14n::C14n;
+use super::c14n::Canonicalization;
 use super::error::SignatureError;
 use super::tree::{Tree, malformed};
 
@@ -15,7 +15,7 @@ use super::tree::{Tree, malformed};
 pub(crate) struct Parsed {
     pub element: usize,
     pub signed_info: usize,
-    pub c14n: C14n,
+    pub c14n: Canonicalization,
     pub method: SignatureAlgorithm,
     pub reference: Reference,
     pub value: Vec<u8>,
@@ -26,7 +26,7 @@ pub(crate) struct Parsed {
 #[derive(Debug)]
 pub(crate) struct Reference {
     pub uri: String,
-    pub c14n: C14n,
+    pub c14n: Canonicalization,
     pub digest: DigestAlgorithm,
     pub value: Vec<u8>,
 }
@@ -94,15 +94,15 @@ pub(crate) fn parse(tree: &Tree, element: usize, allow_sha1: bool) -> Result<Par
 }
 
 /// A canonicalization method or transform, with its `InclusiveNamespaces` prefix list.
-fn canonicalization(tree: &Tree, at: usize) -> Result<C14n, SignatureError> {
+fn canonicalization(tree: &Tree, at: usize) -> Result<Canonicalization, SignatureError> {
     let uri = algorithm(tree, at)?;
-    let mut c14n =
-        C14n::from_uri(uri).ok_or_else(|| SignatureError::UnsupportedAlgorithm(format!("canonicalization {uri}")))?;
+    let mut c14n = Canonicalization::from_uri(uri)
+        .ok_or_else(|| SignatureError::UnsupportedAlgorithm(format!("canonicalization {uri}")))?;
     for c in tree.child_elements(at) {
         let e = &tree.elements[c];
         let is_list = e.local == "InclusiveNamespaces" && tree.element_namespace(c) == EXC_NS;
         match (&mut c14n, is_list) {
-            (C14n::Exclusive { prefixes, .. }, true) => {
+            (Canonicalization::Exclusive { prefixes, .. }, true) => {
                 let list = tree.attr(c, "PrefixList").unwrap_or("");
                 prefixes.extend(list.split_ascii_whitespace().map(str::to_owned));
             }
@@ -127,7 +127,7 @@ fn reference(tree: &Tree, at: usize, allow_sha1: bool) -> Result<Reference, Sign
             }
             if alg == ENVELOPED && !enveloped {
                 enveloped = true;
-            } else if C14n::from_uri(alg).is_some() {
+            } else if Canonicalization::from_uri(alg).is_some() {
                 c14n = Some(canonicalization(tree, t)?);
             } else {
                 return Err(SignatureError::RefusedTransform(alg.to_owned()));
@@ -145,7 +145,7 @@ fn reference(tree: &Tree, at: usize, allow_sha1: bool) -> Result<Reference, Sign
     }
     let value = base64(&tree.text(one(tree, at, "DigestValue")?)).map_err(|_| SignatureError::DigestMismatch)?;
     // Without a canonicalization transform, a node-set becomes octets by inclusive C14N 1.0.
-    let c14n = c14n.unwrap_or(C14n::Inclusive { v11: false, comments: false });
+    let c14n = c14n.unwrap_or(Canonicalization::Inclusive { v11: false, comments: false });
     Ok(Reference { uri, c14n, digest, value })
 }
 

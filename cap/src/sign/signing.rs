@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 
 use super::algorithms::{DSIG_NS, DigestAlgorithm, ENVELOPED, SignatureAlgorithm};
-use super::c14n::{C14n, Subset, canonicalize};
+use super::c14n::{Canonicalization, Subset, canonicalize};
 use super::error::SigningError;
 use super::signature::ds_children;
 use super::tree::Tree;
@@ -110,7 +110,7 @@ pub fn sign(cap: &[u8], key: &SigningKey) -> Result<Vec<u8>, SigningError> {
     let Some(sig) = ds_children(&tree, tree.root, "Signature").next() else {
         return Err(doc("the signature was not placed"));
     };
-    let exc = C14n::Exclusive { comments: false, prefixes: Vec::new() };
+    let exc = Canonicalization::Exclusive { comments: false, prefixes: Vec::new() };
     let digest = DigestAlgorithm::Sha256.digest(&canonicalize(&tree, &exc, Subset { apex: None, omit: &[sig] }));
     let with = fill(&with, end, DIGEST_MARK, &STANDARD.encode(digest));
 

@@ -65,7 +65,8 @@ fn a_placeholder_signature_is_malformed() {
 }
 
 /// USGS earthquake: RSA-SHA1 with an in-band RSAKeyValue verifies only when both legacy SHA-1
-/// and in-band keys are allowed.
+/// and in-band keys are allowed (canonicalized `WithComments`, which a same-document
+/// reference ignores).
 #[test]
 fn earthquake_verifies_with_legacy_and_in_band_keys_allowed() {
     let Some(dir) = corpus() else { return };
@@ -79,6 +80,10 @@ fn earthquake_verifies_with_legacy_and_in_band_keys_allowed() {
     let signer = &verified.signers[0];
     assert_eq!((signer.algorithm, signer.digest), (SignatureAlgorithm::RsaSha1, DigestAlgorithm::Sha1));
     assert_eq!(signer.trust, TrustBasis::InBandKey);
+    // The same message in ISO-8859-1 (not checked by the corpus notes) verifies too: the
+    // canonical form is UTF-8 whatever the document's encoding.
+    let latin1 = read(&dir, "valid/google-cap-library/earthquake-iso8859-1.cap");
+    assert!(verify(&latin1, &lenient, IN_2013).is_ok());
 }
 
 /// Canada: two signatures (NAADS, inclusive C14N SignedInfo; Environment Canada, exclusive),

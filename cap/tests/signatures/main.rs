@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod c14n_xmllint;
 mod corpus;
 mod round_trip;
 mod support;
