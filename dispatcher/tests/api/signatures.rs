@@ -10,8 +10,9 @@ use cap_alerts::sign::{Certificate, SigningKey, TrustPolicy, sign, verify};
 use dispatcher::config::{IngestPolicy, Secret, Settings};
 use dispatcher::domain::crypto::sha256_hex;
 use dispatcher::domain::roles::Role;
+use dispatcher::domain::signatures::Signatures;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cap::roc_alert;
 use crate::lifecycle::{approve_and_issue, submitted};
@@ -114,11 +115,7 @@ async fn issued_alerts_are_signed_and_verify_with_ours_and_xmlsec1() {
             assert_eq!(xmlsec_accepts(public.replace("Actual", "Exercise").as_bytes(), &pem), Some(false));
         }
         let cancel = app
-            .post(
-                &format!("/api/v1/alerts/{id}/cancel"),
-                Auth::Session(&approver),
-                serde_json::json!({ "kind": "cancel" }),
-            )
+            .post(&format!("/api/v1/alerts/{id}/cancel"), Auth::Session(&approver), json!({ "kind": "cancel" }))
             .await;
         assert_eq!(cancel.status, StatusCode::CREATED, "{}", cancel.text());
         let cancel_id = cancel.json()["id"].as_i64().unwrap();
@@ -183,4 +180,46 @@ async fn signed_cap_is_verified_even_when_not_required_and_relayed_unchanged() {
         verify(relayed.text().as_bytes(), &trusting("ec.pem"), now()).is_ok(),
         "the relayed signature still verifies"
     );
+}
+
+#[tokio::test]
+async fn messages_tocsin_makes_itself_are_signed_too() {
+    let Some(app) = spawn_with(Backend::Sqlite, |s| {
+        s.signing.key_file = key_path("ec.key");
+        s.signing.certificate_file = key_path("ec.pem");
+    })
+    .await
+    else {
+        return;
+    };
+    let operator = app.user("olga", &[Role::Operator]).await;
+    let approver = app.user("boris", &[Role::Approver]).await;
+    let schedule = json!({ "name": "Monthly test", "signal": "silent-test", "groups": ["town"], "every": "month",
+                           "weekday": 5, "weekOfMonth": 2, "at": "12:00" });
+    let r = app.post("/api/v1/siren-tests", Auth::Session(&operator), schedule).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let r =
+        app.post(&format!("/api/v1/siren-tests/{id}/approve"), Auth::Session(&approver), json!({ "version": 1 })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.post(&format!("/api/v1/siren-tests/{id}/run"), Auth::Session(&approver), json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let alert = r.json()["run"]["alert"].as_i64().unwrap();
+    let xml = app.get(&format!("/api/v1/alerts/{alert}/cap"), Auth::Session(&approver)).await.text();
+    let verified = verify(xml.as_bytes(), &trusting("ec.pem"), now());
+    assert!(verified.is_ok(), "the siren test's CAP: {verified:?}\n{xml}");
+}
+
+#[test]
+fn a_key_that_does_not_fit_its_certificate_stops_the_start() {
+    let mut s = Settings::default();
+    s.signing.key_file = key_path("rsa.key");
+    s.signing.certificate_file = key_path("ec.pem");
+    let e = format!("{:#}", Signatures::load(&s).unwrap_err());
+    assert!(e.contains("does not hold this key"), "{e}");
+    s.signing.certificate_file = key_path("rsa.pem");
+    assert!(Signatures::load(&s).is_ok());
+    s.trust.certificates = vec![key_path("missing.pem")];
+    let e = format!("{:#}", Signatures::load(&s).unwrap_err());
+    assert!(e.contains("trust.certificates"), "{e}");
 }
