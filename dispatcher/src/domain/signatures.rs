@@ -84,7 +84,7 @@ pub enum Checked {
 /// signature is acceptable is the caller's decision (see [`verify`]).
 pub fn check(app: &App, bytes: &[u8]) -> Result<Checked> {
     match dsig::verify(bytes, &app.signatures.trust, chrono::Utc::now().timestamp()) {
-        Ok(mut v) => Ok(Checked::Verified(v.signers.remove(0))),
+        Ok(v) => Ok(v.signers.into_iter().next().map_or(Checked::Unsigned, Checked::Verified)),
         Err(SignatureError::Unsigned) => Ok(Checked::Unsigned),
         Err(e) if e.is_about_trust() => Ok(Checked::Untrusted(e)),
         Err(e) => Err(Error::Signature(e)),
