@@ -9,6 +9,10 @@ use super::signature::{self, Parsed};
 use super::tree::{Tree, XML_NS, malformed};
 use super::{Signer, TrustPolicy, Verified, trust};
 
+/// The most signatures one message may carry: each costs a canonicalization of the whole
+/// message, so the count is bounded.
+const MAX_SIGNATURES: usize = 4;
+
 const CAP_NAMESPACES: [&str; 3] = [
     "urn:oasis:names:tc:emergency:cap:1.2",
     "urn:oasis:names:tc:emergency:cap:1.1",
@@ -24,6 +28,9 @@ pub fn verify(cap: &[u8], policy: &TrustPolicy, at: i64) -> Result<Verified, Sig
     let signatures = placed_signatures(&tree)?;
     if signatures.is_empty() {
         return Err(SignatureError::Unsigned);
+    }
+    if signatures.len() > MAX_SIGNATURES {
+        return Err(malformed(&format!("more than {MAX_SIGNATURES} signatures")));
     }
     let parsed =
         signatures.iter().map(|&s| signature::parse(&tree, s, policy.allow_sha1)).collect::<Result<Vec<_>, _>>()?;

@@ -86,3 +86,11 @@ fn a_doctype_is_refused_before_anything_else() {
     let with_doctype = s.replacen("<alert ", "<!DOCTYPE alert [<!ENTITY e \"x\">]>\n<alert ", 1);
     assert!(matches!(check(&with_doctype), Err(SignatureError::Malformed(_))));
 }
+
+#[test]
+fn signatures_beyond_four_are_refused_before_any_work() {
+    let s = signed();
+    let sig = &s[s.find("<ds:Signature").unwrap()..s.find("</ds:Signature>").unwrap() + 15];
+    let five = s.replace("</alert>", &format!("{}</alert>", sig.repeat(4)));
+    assert!(matches!(check(&five), Err(SignatureError::Malformed(_))), "{:?}", check(&five));
+}
