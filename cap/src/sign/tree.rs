@@ -162,7 +162,8 @@ impl Builder {
                 Event::Decl(_) => {}
                 Event::DocType(_) => return Err(malformed("the document has a DOCTYPE")),
                 Event::Empty(_) => return Err(malformed("unexpected empty element")),
-                Event::Eof => break,
+                Event::Eof if self.open.is_empty() => break,
+                Event::Eof => return Err(malformed("the document ends inside an element")),
             }
         }
         let root = self.root.ok_or_else(|| malformed("the document has no root element"))?;
@@ -277,6 +278,7 @@ mod tests {
         assert!(Tree::parse("<!DOCTYPE a><a/>").is_err());
         assert!(Tree::parse("<a>&x;</a>").is_err());
         assert!(Tree::parse("<p:a/>").is_err());
+        assert!(Tree::parse("<a><b></b>").is_err(), "unclosed");
         assert!(Tree::parse("<a p:b='1'/>").is_err());
     }
 }
