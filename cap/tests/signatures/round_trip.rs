@@ -123,3 +123,28 @@ fn no_changed_or_cut_message_panics_or_verifies() {
         }
     }
 }
+
+/// A signature that only names its certificate (as IPAWS sends) is checked with the
+/// configured certificates' keys; with none that fits, the key is unknown.
+#[test]
+fn a_signature_naming_its_certificate_uses_the_configured_one() {
+    let signed = String::from_utf8(sign(SAMPLE.as_bytes(), &signing_key("ec", &[])).unwrap()).unwrap();
+    let start = signed.find("<ds:X509Certificate>").unwrap();
+    let end = signed.find("</ds:X509Data>").unwrap();
+    let named = format!(
+        "{}<ds:X509SubjectName>CN=Tocsin test ECDSA signer,O=Tocsin tests</ds:X509SubjectName>{}",
+        &signed[..start],
+        &signed[end..]
+    );
+    let now = now_for("ec.pem");
+    let verified = verify(named.as_bytes(), &trusting(&["rsa.pem", "ec.pem"]), now).unwrap();
+    assert_eq!(verified.signers[0].trust, TrustBasis::Pinned);
+    for policy in [trusting(&["rsa.pem"]), TrustPolicy::default()] {
+        match verify(named.as_bytes(), &policy, now) {
+            Err(SignatureError::UnknownKey(why)) => assert!(why.contains("Tocsin test ECDSA signer"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let expired = crate::support::cert("ec.pem").not_after + 1;
+    assert!(matches!(verify(named.as_bytes(), &trusting(&["ec.pem"]), expired), Err(SignatureError::Expired(_))));
+}
