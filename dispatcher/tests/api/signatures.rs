@@ -107,6 +107,10 @@ async fn issued_alerts_are_signed_and_verify_with_ours_and_xmlsec1() {
         approve_and_issue(&app, &approver, &alert).await;
         let public = app.get(&format!("/cap/alerts/{id}.xml"), Auth::None).await.text();
         assert_eq!(public, frozen, "the public feed carries the signed bytes");
+        if let Some(xsd) = crate::cap::schema("cap12.xsd") {
+            let valid = crate::cap::xmllint(&public, &["--schema", &xsd.display().to_string()]);
+            assert_ne!(valid, Some(false), "the signed CAP is valid against the OASIS schema");
+        }
         let pem = format!("{name}.pem");
         let verified = verify(public.as_bytes(), &trusting(&pem), now()).unwrap();
         assert!(verified.signers[0].subject.contains("Tocsin test"), "{verified:?}");
