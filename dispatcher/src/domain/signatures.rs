@@ -46,15 +46,18 @@ impl Signatures {
         Ok(Signatures { key, trust })
     }
 
-    /// Says once, at start, whether messages are signed and by whom.
+    /// Says once, at start, whether messages are signed and by whom, and warns when the
+    /// signing certificate has expired or expires within 30 days (receivers would refuse).
     pub fn log_start(&self) {
-        match &self.key {
-            Some(k) => tracing::info!(
-                algorithm = k.algorithm().as_str(),
-                subject = %k.certificate().subject,
-                "CAP messages are signed"
-            ),
-            None => tracing::info!("CAP messages are not signed: no [signing] key is configured"),
+        let Some(k) = &self.key else {
+            tracing::info!("CAP messages are not signed: no [signing] key is configured");
+            return;
+        };
+        let cert = k.certificate();
+        tracing::info!(algorithm = k.algorithm().as_str(), subject = %cert.subject, "CAP messages are signed");
+        let days_left = (cert.not_after - chrono::Utc::now().timestamp()) / 86_400;
+        if days_left < 30 {
+            tracing::warn!(subject = %cert.subject, days_left, "the signing certificate expires soon or has expired");
         }
     }
 }
