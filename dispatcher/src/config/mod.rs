@@ -205,11 +205,27 @@ pub struct Ingest {
     /// Posted CAP must carry an XML signature by a trusted signer (see `[trust]`). A signed
     /// message is verified either way.
     pub require_signature: bool,
+    /// Names of API tokens whose posted CAP must be signed even when `require_signature` is
+    /// off.
+    pub require_signature_from: Vec<String>,
 }
 
 impl Default for Ingest {
     fn default() -> Self {
-        Ingest { policy: IngestPolicy::Approve, profile: String::new(), require_signature: false }
+        Ingest {
+            policy: IngestPolicy::Approve,
+            profile: String::new(),
+            require_signature: false,
+            require_signature_from: Vec::new(),
+        }
+    }
+}
+
+impl Ingest {
+    /// Whether CAP posted by this caller must be signed.
+    pub fn must_sign(&self, actor: &crate::domain::audit::Actor) -> bool {
+        self.require_signature
+            || matches!(actor, crate::domain::audit::Actor::Token { name, .. } if self.require_signature_from.contains(name))
     }
 }
 

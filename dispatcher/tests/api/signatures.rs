@@ -227,3 +227,22 @@ fn a_key_that_does_not_fit_its_certificate_stops_the_start() {
     let e = format!("{:#}", Signatures::load(&s).unwrap_err());
     assert!(e.contains("trust.certificates"), "{e}");
 }
+
+#[tokio::test]
+async fn signatures_can_be_required_of_named_tokens_only() {
+    let Some(app) = spawn_with(Backend::Sqlite, |s| {
+        s.ingest.require_signature_from = vec!["roc".to_owned()];
+        s.trust.certificates = vec![key_path("ec.pem")];
+    })
+    .await
+    else {
+        return;
+    };
+    let roc = app.token("roc", Role::Author, &["cap"]).await;
+    let other = app.token("town-hall", Role::Author, &["cap"]).await;
+    refused_for(&post_cap(&app, &roc, roc_alert("ROC-T1", "").into_bytes()).await, "(unsigned)");
+    let r = post_cap(&app, &other, roc_alert("ROC-T2", "").into_bytes()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "another token need not sign: {}", r.text());
+    let r = post_cap(&app, &roc, signed_by("ec", &roc_alert("ROC-T3", ""))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}

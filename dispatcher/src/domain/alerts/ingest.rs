@@ -1,7 +1,8 @@
 //! CAP posted by integrations (a regional operations centre): validated, then by policy issued
-//! at once, queued for approval, or refused. A signed message is verified (and refused if its
-//! signature is broken; `ingest.require_signature` refuses unsigned ones too). The posted bytes
-//! are kept as they came, so a signed message is relayed unchanged.
+//! at once, queued for approval, or refused. A signed message is verified and refused if its
+//! signature is broken; `ingest.require_signature` (for every token, or the tokens named in
+//! `require_signature_from`) refuses unsigned ones too. The posted bytes are kept as they
+//! came, so a signed message is relayed unchanged.
 
 use cap_alerts::{Finding, Profile, Reader};
 use serde_json::json;
@@ -47,8 +48,8 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         return Err(Error::Forbidden("this instance does not accept posted CAP (ingest.policy = refuse)".into()));
     }
     // A signed message is always verified; an unsigned or untrusted one only if required.
-    let signature = match signatures::check(app, bytes).and_then(|c| c.required(app.settings.ingest.require_signature))
-    {
+    let must_sign = app.settings.ingest.must_sign(&caller.actor);
+    let signature = match signatures::check(app, bytes).and_then(|c| c.required(must_sign)) {
         Ok(checked) => checked,
         Err(e) => {
             Metrics::count(&app.metrics.cap_ingest, "refused");
