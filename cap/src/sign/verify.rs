@@ -49,8 +49,8 @@ pub fn verify(cap: &[u8], policy: &TrustPolicy, at: i64) -> Result<Verified, Sig
         }
     }
     match (signers.is_empty(), trust_error) {
-        (true, Some(e)) => Err(e),
-        _ => Ok(Verified { signers }),
+        (false, _) => Ok(Verified { signers }),
+        (true, e) => Err(e.unwrap_or(SignatureError::Unsigned)),
     }
 }
 
