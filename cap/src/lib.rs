@@ -10,6 +10,8 @@
 //! - A [`write`]r of canonical CAP 1.2, keeping XML signatures byte for byte.
 //! - [`geo`]metry for targeting: containment and bounding boxes of polygons and circles.
 //! - A reader of CAP index [`feed`]s (Atom, RSS, EDXL-DE).
+//! - XML [`sign`]atures: enveloped XML-DSig signing and verification, with its own
+//!   canonicalization and refusal of signature wrapping.
 //!
 //! The crate does no I/O and nothing async.
 //!
@@ -40,6 +42,7 @@ pub mod model;
 pub mod profiles;
 pub mod read;
 mod rules;
+pub mod sign;
 mod write;
 
 pub use codes::{Code, UnknownCode, catalogue_markdown};

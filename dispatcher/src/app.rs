@@ -38,6 +38,8 @@ pub struct Inner {
     pub channels: Arc<Registry>,
     /// Device acknowledgements waiting to be stored together.
     pub acks: crate::domain::device_acks::AckQueue,
+    /// The CAP signing key and the certificates trusted for signed CAP.
+    pub signatures: crate::domain::signatures::Signatures,
 }
 
 /// A handle on the application that does not keep it alive (for its own background tasks).
@@ -65,6 +67,7 @@ impl App {
         db.migrate().await.context("applying database migrations")?;
         let key = secret_key(&settings)?;
         check_key(&db, &key).await?;
+        let signatures = crate::domain::signatures::Signatures::load(&settings)?;
         let inner = Inner {
             db,
             settings,
@@ -74,6 +77,7 @@ impl App {
             targeting: Arc::default(),
             channels: Arc::default(),
             acks: Default::default(),
+            signatures,
         };
         Ok(App(Arc::new(inner)))
     }

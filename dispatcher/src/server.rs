@@ -75,6 +75,7 @@ pub async fn serve_app(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
+    app.signatures.log_start();
     let background = spawn_background(app.clone());
     let watcher = tokio::spawn(watch_database(app.clone()));
     let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);

@@ -10,7 +10,7 @@ mod area;
 pub(crate) mod cursor;
 mod info;
 pub(crate) mod lines;
-mod prepare;
+pub(crate) mod prepare;
 mod sequence;
 mod values;
 mod walker;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cap_alerts::feed::{Feed, read_feed};
+use cap_alerts::sign::{Certificate, TrustPolicy, verify};
 use cap_alerts::{AuEventList, Code, Finding, Mode, Profile, ReadOptions, Reader, Report};
 
 #[derive(clap::Args, Debug)]
@@ -24,6 +25,14 @@ pub struct Args {
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     max_bytes: usize,
+    /// Also verify the XML signature of each CAP file now, trusting the certificates of this
+    /// PEM file (a signer's own, or a CA's); repeatable. A missing, broken or untrusted
+    /// signature is then an error.
+    #[arg(long, value_name = "PEM")]
+    trust: Vec<PathBuf>,
+    /// With --trust: accept the legacy SHA-1 digest and RSA-SHA1 signature.
+    #[arg(long, requires = "trust")]
+    allow_legacy_sha1: bool,
     /// List every finding code with its rule, and exit.
     #[arg(long, exclusive = true)]
     codes: bool,
@@ -38,6 +47,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let reader = reader(args)?;
+    let trust = trust(args)?;
     let mut any_error = false;
     let mut json = Vec::new();
     for file in &args.files {
@@ -54,11 +64,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 }
             }
             _ => {
-                any_error |= report.has_errors();
+                let signature = trust.as_ref().map(|t| verify_signature(&bytes, t));
+                let refused = signature.as_ref().is_some_and(|s| s["verified"] == false);
+                any_error |= report.has_errors() || refused;
                 if args.json {
-                    json.push(serde_json::json!({ "file": file, "ok": !report.has_errors(), "report": report }));
+                    let ok = !report.has_errors() && !refused;
+                    json.push(serde_json::json!({ "file": file, "ok": ok, "report": report, "signature": signature }));
                 } else {
                     print_text(file, &report, args.lenient);
+                    if let Some(s) = signature {
+                        println!("  signature: {}", s["text"].as_str().unwrap_or_default());
+                    }
                 }
             }
         }
@@ -83,6 +99,40 @@ fn reader(args: &Args) -> anyhow::Result<Reader> {
         reader = reader.profile(profile);
     }
     Ok(reader)
+}
+
+/// The trust policy of `--trust`, if given.
+fn trust(args: &Args) -> anyhow::Result<Option<TrustPolicy>> {
+    if args.trust.is_empty() {
+        return Ok(None);
+    }
+    let mut trusted = Vec::new();
+    for path in &args.trust {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        trusted.extend(Certificate::from_pem(&pem).with_context(|| path.display().to_string())?);
+    }
+    Ok(Some(TrustPolicy {
+        trusted,
+        allow_sha1: args.allow_legacy_sha1,
+        max_bytes: args.max_bytes,
+        ..TrustPolicy::default()
+    }))
+}
+
+/// The signature's verdict now: `verified`, the signer or the reason, and a line of text.
+fn verify_signature(bytes: &[u8], trust: &TrustPolicy) -> serde_json::Value {
+    match verify(bytes, trust, chrono::Utc::now().timestamp()) {
+        Ok(v) => {
+            let first = v.signers.first();
+            let (subject, alg) = first.map_or(("", ""), |s| (s.subject.as_str(), s.algorithm.as_str()));
+            let text = format!("verified, signed by {subject} ({alg})");
+            serde_json::json!({ "verified": true, "signer": subject, "algorithm": alg, "text": text })
+        }
+        Err(e) => {
+            let text = format!("REFUSED ({}): {e}", e.reason());
+            serde_json::json!({ "verified": false, "reason": e.reason(), "text": text })
+        }
+    }
 }
 
 fn summary(file: &std::path::Path, what: &str, findings: &[Finding]) {

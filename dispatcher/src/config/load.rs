@@ -220,6 +220,8 @@ mod tests {
             ("TOCSIN_RESIDENTS_CODES_PER_HOUR", "0", "residents.codes_per_hour"),
             ("TOCSIN_RESIDENTS_SMS_COUNTRIES", "+421", "residents.sms_countries"),
             ("TOCSIN_RESIDENTS_DEFAULT_COUNTRY_CODE", "0421", "residents.default_country_code"),
+            ("TOCSIN_SIGNING_KEY_FILE", "/etc/tocsin/signing.key", "signing.certificate_file"),
+            ("TOCSIN_SIGNING_CERTIFICATE_FILE", "/etc/tocsin/signing.pem", "signing.key_file"),
         ] {
             let e = load(None, env(&[(var, value)])).unwrap_err().to_string();
             assert!(e.contains(key), "{var}={value}: {e}");
@@ -228,7 +230,15 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed() {
-        let s = load(None, env(&[("TOCSIN_DATABASE_URL", "postgres://tocsin:hunter2@db/tocsin")])).unwrap();
+        let s = load(
+            None,
+            env(&[
+                ("TOCSIN_DATABASE_URL", "postgres://tocsin:hunter2@db/tocsin"),
+                ("TOCSIN_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----hunter2"),
+                ("TOCSIN_SIGNING_CERTIFICATE_FILE", "signing.pem"),
+            ]),
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!toml::to_string(&s).unwrap().contains("hunter2"));
     }

@@ -50,6 +50,11 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
         crate::domain::crypto::SecretKey::from_base64(s.security.secret_key.expose())
             .map_err(|e| invalid("security.secret_key", e.to_string()))?;
     }
+    match (s.signing.is_configured(), s.signing.certificate_file.is_empty()) {
+        (true, true) => return Err(invalid("signing.certificate_file", "is needed with a signing key")),
+        (false, false) => return Err(invalid("signing.key_file", "is needed with signing.certificate_file")),
+        _ => {}
+    }
     check_channels(s)?;
     check_devices(&s.devices)?;
     if !s.devices.notify_emails.is_empty() && !s.channels.email.enabled {

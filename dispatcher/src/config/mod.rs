@@ -9,6 +9,7 @@ mod load_checks;
 mod pwa;
 mod residents;
 mod secret;
+mod signing;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ pub use load::{ConfigError, load};
 pub use pwa::Pwa;
 pub use residents::Residents;
 pub use secret::Secret;
+pub use signing::{Signing, Trust};
 
 use crate::domain::roles::Role;
 
@@ -37,6 +39,10 @@ pub struct Settings {
     pub approval: Approval,
     /// CAP posted by integrations.
     pub ingest: Ingest,
+    /// The key Tocsin signs its CAP messages with.
+    pub signing: Signing,
+    /// The certificates trusted when verifying signed CAP.
+    pub trust: Trust,
     /// Sessions, logins and keys.
     pub security: Security,
     /// The public CAP feed.
@@ -196,11 +202,30 @@ pub struct Ingest {
     pub policy: IngestPolicy,
     /// A profile the posted CAP must also meet (`ipaws`, `cap-cp`, `meteoalarm`, …), or "".
     pub profile: String,
+    /// Posted CAP must carry an XML signature by a trusted signer (see `[trust]`). A signed
+    /// message is verified either way.
+    pub require_signature: bool,
+    /// Names of API tokens whose posted CAP must be signed even when `require_signature` is
+    /// off.
+    pub require_signature_from: Vec<String>,
 }
 
 impl Default for Ingest {
     fn default() -> Self {
-        Ingest { policy: IngestPolicy::Approve, profile: String::new() }
+        Ingest {
+            policy: IngestPolicy::Approve,
+            profile: String::new(),
+            require_signature: false,
+            require_signature_from: Vec::new(),
+        }
+    }
+}
+
+impl Ingest {
+    /// Whether CAP posted by this caller must be signed.
+    pub fn must_sign(&self, actor: &crate::domain::audit::Actor) -> bool {
+        self.require_signature
+            || matches!(actor, crate::domain::audit::Actor::Token { name, .. } if self.require_signature_from.contains(name))
     }
 }
 

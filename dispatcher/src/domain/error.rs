@@ -68,6 +68,10 @@ pub enum Error {
     /// A password must be changed before anything else.
     #[error("change your password first (POST /api/v1/session/password)")]
     PasswordChangeRequired,
+    /// A CAP message's XML signature is refused (broken, or missing or untrusted where one is
+    /// required).
+    #[error("the XML signature is refused ({reason}): {0}", reason = .0.reason())]
+    Signature(cap_alerts::sign::SignatureError),
     /// The database failed.
     #[error("database error")]
     Db(#[from] sqlx::Error),

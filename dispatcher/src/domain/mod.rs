@@ -20,6 +20,7 @@ pub mod push;
 pub mod residents;
 pub mod roles;
 pub mod sessions;
+pub mod signatures;
 pub mod siren_tests;
 pub mod subscriptions;
 pub mod templates;

@@ -54,6 +54,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("API-018", 409, "confirmation required"),
     ("API-019", 422, "verification code expired or void"),
     ("API-020", 400, "malformed query string"),
+    ("API-021", 422, "the XML signature is refused"),
     ("API-500", 500, "internal error"),
 ];
 
@@ -188,6 +189,7 @@ impl From<Error> for ApiError {
             }
             Error::CodeVoid(m) => ApiError::new("API-019", m).with_field("/code"),
             Error::PasswordChangeRequired => ApiError::new("API-015", e.to_string()),
+            Error::Signature(_) => ApiError::new("API-021", e.to_string()),
             Error::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 ApiError::new("API-500", "an internal error occurred; it has been logged")

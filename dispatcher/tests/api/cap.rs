@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::on_both;
 use crate::support::{Auth, Backend, Body, TestApp, content, spawn, spawn_with};
 
-fn roc_alert(identifier: &str, extra: &str) -> String {
+pub fn roc_alert(identifier: &str, extra: &str) -> String {
     let expires = (chrono::Local::now() + chrono::Duration::hours(3)).format("%Y-%m-%dT%H:%M:%S%:z");
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -87,7 +87,7 @@ async fn the_ingest_policy_decides() {
 }
 
 /// The corpus schemas, or None on a user's machine without ../shared.
-fn schema(name: &str) -> Option<PathBuf> {
+pub fn schema(name: &str) -> Option<PathBuf> {
     let corpus = std::env::var_os("TOCSIN_CAP_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cap-corpus"));
@@ -119,7 +119,7 @@ fn atom_relaxng(dir: &std::path::Path) -> Option<PathBuf> {
 }
 
 /// Validates a document with xmllint; under CI xmllint is required.
-fn xmllint(doc: &str, args: &[&str]) -> Option<bool> {
+pub fn xmllint(doc: &str, args: &[&str]) -> Option<bool> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("doc.xml");
     std::fs::write(&file, doc).unwrap();

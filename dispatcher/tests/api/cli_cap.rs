@@ -123,3 +123,43 @@ fn cap_convert_upgrades_to_1_2() {
     assert_eq!(tocsin(&["cap-convert", broken.to_str().unwrap()]).status.code(), Some(1));
     assert!(tocsin(&["cap-convert", "--lenient", broken.to_str().unwrap()]).status.success());
 }
+
+/// The test keys of `cap-alerts` (made with `openssl req` for tests only).
+fn test_key(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cap/tests/keys").join(name)
+}
+
+#[test]
+fn validate_verifies_signatures_when_given_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = cap_alerts::sign::SigningKey::from_pem(
+        &std::fs::read(test_key("ec.key")).unwrap(),
+        &std::fs::read(test_key("ec.pem")).unwrap(),
+    )
+    .unwrap();
+    let signed = String::from_utf8(cap_alerts::sign::sign(ALERT.as_bytes(), &key).unwrap()).unwrap();
+    let good = file(&dir, "signed.xml", &signed);
+    let changed = file(&dir, "changed.xml", &signed.replace("Flood", "Fire"));
+    let unsigned = file(&dir, "unsigned.xml", ALERT);
+    let (ec, rsa) = (test_key("ec.pem"), test_key("rsa.pem"));
+    let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
+
+    let o = tocsin(&["validate", "--trust", &path(&ec), &path(&good)]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("signature: verified, signed by O=Tocsin tests, CN=Tocsin test ECDSA signer"),
+        "{}",
+        stdout(&o)
+    );
+    for (file, trusted, reason) in
+        [(&changed, &ec, "(digest-mismatch)"), (&unsigned, &ec, "(unsigned)"), (&good, &rsa, "(untrusted-certificate)")]
+    {
+        let o = tocsin(&["validate", "--trust", &path(trusted), &path(file)]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        assert!(stdout(&o).contains(reason), "{reason}: {}", stdout(&o));
+    }
+    assert!(tocsin(&["validate", &path(&changed)]).status.success(), "without --trust, signatures are not checked");
+    let o = tocsin(&["validate", "--json", "--trust", &path(&ec), &path(&good)]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json[0]["signature"]["algorithm"], "ecdsa-sha256", "{json}");
+}

@@ -36,6 +36,7 @@ mod resident_figures;
 mod resident_logs;
 mod residents;
 mod security;
+mod signatures;
 mod signup;
 mod siren_tests;
 mod sqlite_load;

@@ -1,6 +1,8 @@
 //! CAP posted by integrations (a regional operations centre): validated, then by policy issued
-//! at once, queued for approval, or refused. The posted bytes are kept as they came, so a
-//! signed message can be relayed unchanged.
+//! at once, queued for approval, or refused. A signed message is verified and refused if its
+//! signature is broken; `ingest.require_signature` (for every token, or the tokens named in
+//! `require_signature_from`) refuses unsigned ones too. The posted bytes are kept as they
+//! came, so a signed message is relayed unchanged.
 
 use cap_alerts::{Finding, Profile, Reader};
 use serde_json::json;
@@ -14,6 +16,7 @@ use crate::db::alerts::{self, AlertRow, Frozen, Mark, NewAlert};
 use crate::domain::caller::Caller;
 use crate::domain::crypto::sha256_hex;
 use crate::domain::error::{Error, Result};
+use crate::domain::signatures;
 use crate::metrics::Metrics;
 
 /// What ingesting produced.
@@ -44,6 +47,15 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         Metrics::count(&app.metrics.cap_ingest, "refused");
         return Err(Error::Forbidden("this instance does not accept posted CAP (ingest.policy = refuse)".into()));
     }
+    // A signed message is always verified; an unsigned or untrusted one only if required.
+    let must_sign = app.settings.ingest.must_sign(&caller.actor);
+    let signature = match signatures::check(app, bytes).and_then(|c| c.required(must_sign)) {
+        Ok(checked) => checked,
+        Err(e) => {
+            Metrics::count(&app.metrics.cap_ingest, "refused");
+            return Err(e);
+        }
+    };
     let alert = &doc.alert;
     let sha = sha256_hex(bytes);
     let mut tx = app.db.begin().await?;
@@ -75,7 +87,12 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         caller,
         "cap.ingest",
         &row,
-        json!({ "identifier": alert.identifier, "sender": alert.sender, "policy": policy }),
+        json!({
+            "identifier": alert.identifier,
+            "sender": alert.sender,
+            "policy": policy,
+            "signature": signature.audit(),
+        }),
     )
     .await?;
     let row = if policy == IngestPolicy::Issue {

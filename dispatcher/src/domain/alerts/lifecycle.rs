@@ -195,13 +195,15 @@ pub(super) async fn freeze_row(app: &App, tx: &mut Tx, row: &AlertRow) -> Result
     }
     let alert = build(&content, &env, &named, &cap.sender_name);
     let (xml, _) = freeze(&alert, &authoring_profile(&all))?;
+    // Signed as it is frozen: the approver approves, and every channel carries, these bytes.
+    let xml = crate::domain::signatures::sign(app, xml.as_bytes())?;
     let first = alert.infos.first();
     let frozen = Frozen {
         identifier: alert.identifier.as_str(),
         sender: alert.sender.as_str(),
         sent_ms: alert.sent.to_utc().timestamp_millis(),
-        cap_xml: xml.as_bytes(),
-        cap_sha256: &sha256_hex(xml.as_bytes()),
+        cap_xml: &xml,
+        cap_sha256: &sha256_hex(&xml),
         headline: first.and_then(|i| i.headline.as_deref()),
         event: first.map(|i| i.event.as_str()),
         severity: first.map(|i| i.severity.as_str()),

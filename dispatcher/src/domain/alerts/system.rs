@@ -23,8 +23,8 @@ pub async fn issue_made(
     author: i64,
     approver: i64,
 ) -> Result<AlertRow> {
-    let xml = cap_alerts::write(alert);
-    let id = insert_frozen(tx, alert, xml.as_bytes(), origin, (Some(author), None), None).await?;
+    let xml = crate::domain::signatures::sign(app, cap_alerts::write(alert).as_bytes())?;
+    let id = insert_frozen(tx, alert, &xml, origin, (Some(author), None), None).await?;
     alerts::transition(
         &mut *tx,
         id,
