@@ -7,6 +7,7 @@
 
 mod flow;
 mod peer;
+mod threads;
 
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ use dispatcher::domain::roles::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use self::flow::{alerts, atom, cap, fresh, poll, subscribe};
+use self::flow::{alerts, atom, cap, change, fresh, poll, subscribe};
 use self::peer::Peer;
 use crate::on_both;
 use crate::support::{Auth, Backend, Session, TestApp, spawn_with};
@@ -87,51 +88,6 @@ on_both!(relays_and_asks_again_conditionally, |t: TestApp| async move {
     assert_eq!(queued[0]["identifier"], "http://doj.dc.gov/amber12345");
 });
 
-on_both!(follows_update_and_cancel_by_their_references, |t: TestApp| async move {
-    let s = admin(&t).await;
-    let peer = Peer::start().await;
-    let polygon = "48.1,17.1 48.1,17.2 48.2,17.2 48.2,17.1 48.1,17.1";
-    let first = cap("flood-1", "Alert", "Severe", "Flood", polygon, &[]);
-    peer.put("/met.atom", atom(&[&first]));
-    let rules = json!({ "minSeverity": "Severe" });
-    let body = json!({ "name": "Met", "url": format!("{}/met.atom", peer.base), "action": "relay", "rules": rules });
-    let id = subscribe(&t, &s, body).await;
-    assert_eq!(poll(&t, &s, id).await["relayed"], 1);
-
-    // An Update of Minor severity still follows the alert it names, whatever the rules say.
-    let update = cap("flood-2", "Update", "Minor", "Flood", polygon, &["flood-1"]);
-    peer.put("/met.atom", atom(&[&first, &update]));
-    let v = poll(&t, &s, id).await;
-    assert_eq!((v["relayed"].as_i64(), &v["lastError"]), (Some(2), &Value::Null), "{v}");
-    let states = by_identifier(&t, &s).await;
-    assert_eq!(states["flood-1"].0, "superseded");
-    assert_eq!(states["flood-2"].0, "issued");
-    assert_eq!(states["flood-1"].1, states["flood-2"].1, "one thread");
-
-    // A Cancel of something never stored here is not relayed; one of ours ends the thread.
-    let stray = cap("other-cancel", "Cancel", "Minor", "Flood", polygon, &["never-seen"]);
-    let cancel = cap("flood-3", "Cancel", "Minor", "Flood", polygon, &["flood-1", "flood-2"]);
-    peer.put("/met.atom", atom(&[&first, &update, &stray, &cancel]));
-    let v = poll(&t, &s, id).await;
-    assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64()), (Some(3), Some(1)), "{v}");
-    let states = by_identifier(&t, &s).await;
-    assert_eq!(states["flood-2"].0, "cancelled");
-    assert_eq!(states["flood-3"].0, "issued");
-    assert_eq!(states["flood-3"].1, states["flood-1"].1);
-    assert!(!states.contains_key("other-cancel"));
-});
-
-/// Each stored alert's state and thread, by CAP identifier.
-async fn by_identifier(t: &TestApp, s: &Session) -> std::collections::HashMap<String, (String, i64)> {
-    let all = alerts(t, s).await;
-    all.iter()
-        .map(|a| {
-            let id = a["identifier"].as_str().unwrap().to_owned();
-            (id, (a["state"].as_str().unwrap().to_owned(), a["threadId"].as_i64().unwrap()))
-        })
-        .collect()
-}
-
 /// Rules by severity, event and territory, on a server whose territory is a GeoJSON file.
 async fn rules_filter(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -148,27 +104,27 @@ async fn rules_filter(backend: Backend) {
     let elsewhere = cap("b-elsewhere", "Alert", "Extreme", "Flood", outside, &[]);
     let minor = cap("c-minor", "Alert", "Minor", "Flood", inside, &[]);
     let fire = cap("d-fire", "Alert", "Extreme", "Fire", inside, &[]);
-    peer.put("/met.atom", atom(&[&taken, &elsewhere, &minor, &fire]));
+    let drill = cap("e-drill", "Alert", "Severe", "Flood", inside, &[]).replace("<status>Actual", "<status>Exercise");
+    peer.put("/met.atom", atom(&[&taken, &elsewhere, &minor, &fire, &drill]));
     let rules = json!({ "minSeverity": "Severe", "events": ["flood"], "inTerritory": true });
     let body = json!({ "name": "Met", "url": format!("{}/met.atom", peer.base), "action": "relay", "rules": rules });
     let id = subscribe(&t, &s, body).await;
     let v = poll(&t, &s, id).await;
-    assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64(), &v["lastError"]), (Some(1), Some(3), &Value::Null));
+    assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64(), &v["lastError"]), (Some(1), Some(4), &Value::Null));
     let all = alerts(&t, &s).await;
     assert_eq!(all.iter().map(|a| a["identifier"].as_str().unwrap()).collect::<Vec<_>>(), ["a-taken"]);
 
     // Rules changed: what was skipped is looked at again.
     let patch = json!({ "rules": { "events": ["Fire"] } });
-    let r = t
-        .call(
-            reqwest::Method::PATCH,
-            &format!("/api/v1/feeds/{id}"),
-            Auth::Session(&s),
-            crate::support::Body::Json(patch),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    change(&t, &s, id, patch).await;
     assert_eq!(poll(&t, &s, id).await["relayed"], 2, "the fire alert now");
+
+    // Exercises only when named, and then as exercises.
+    let patch = json!({ "rules": { "events": ["Flood"], "inTerritory": true, "statuses": ["Actual", "Exercise"] } });
+    change(&t, &s, id, patch).await;
+    assert_eq!(poll(&t, &s, id).await["relayed"], 4, "the minor flood and the drill");
+    let drill = alerts(&t, &s).await.into_iter().find(|a| a["identifier"] == "e-drill").unwrap();
+    assert_eq!((drill["status"].as_str(), drill["mode"].as_str()), (Some("Exercise"), Some("exercise")), "{drill}");
 }
 
 #[tokio::test]

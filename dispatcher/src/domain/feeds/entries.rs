@@ -5,7 +5,7 @@
 
 use cap_alerts::feed::{Entry, read_feed};
 use cap_alerts::model::MsgType;
-use cap_alerts::{Alert, ReadOptions, Reader};
+use cap_alerts::{Alert, Document, ReadOptions, Reader};
 use serde_json::json;
 
 use super::fetch::{self, FeedError, Fetched};
@@ -59,6 +59,8 @@ struct Poll<'a> {
     action: Action,
     territory: Option<Territory>,
     errors: Vec<FeedError>,
+    /// The alerts read, with the key of the entry each came from, stored oldest first.
+    found: Vec<(String, Document)>,
     budget: u32,
     incomplete: bool,
     out: PollOutcome,
@@ -92,13 +94,20 @@ pub async fn poll_once(app: &App, client: &reqwest::Client, row: &FeedRow) -> Po
     };
     let action = Action::parse(&row.action).unwrap_or(Action::Ignore);
     let budget = settings.max_documents_per_poll;
-    let mut poll =
-        Poll { app, client, row, rules, action, territory, errors: Vec::new(), budget, incomplete: false, out };
+    let (errors, found) = (Vec::new(), Vec::new());
+    let mut poll = Poll { app, client, row, rules, action, territory, errors, found, budget, incomplete: false, out };
     if let Some(f) = feed.findings.iter().find(|f| f.is_error()) {
         poll.errors.push(FeedError::new("FEED-005", format!("the feed has errors: {} {}", f.path, f.message)));
     }
     for entry in &feed.entries {
         poll.entry(entry).await;
+    }
+    // Oldest first, whatever order the feed lists them in: an original is stored before the
+    // Update that names it.
+    let mut found = std::mem::take(&mut poll.found);
+    found.sort_by_key(|(_, d)| d.alert.sent.to_utc());
+    for (key, doc) in found {
+        poll.keep(&key, &doc).await;
     }
     let mut out = poll.out;
     if poll.errors.is_empty() && !poll.incomplete {
@@ -188,7 +197,11 @@ impl Poll<'_> {
                 Err(err) => return self.errors.push(FeedError::new("FEED-009", err.to_string())),
             }
         }
-        match self.store(alert, bytes, &key).await {
+        self.found.push((key, doc));
+    }
+
+    async fn keep(&mut self, key: &str, doc: &Document) {
+        match self.store(&doc.alert, doc.original(), key).await {
             Ok(outcome) => {
                 Metrics::count(&self.app.metrics.feed_alerts, outcome.as_str());
                 match outcome {

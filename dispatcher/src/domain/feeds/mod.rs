@@ -254,11 +254,12 @@ pub async fn remove(app: &App, actor: &Actor, address: &str, id: i64) -> Result<
     Ok(())
 }
 
-/// Keeps the subscriptions of `[[feeds.subscriptions]]` in step with the file, matched by
-/// name: new ones are added, changed ones changed. Ones added through the API are left alone.
-pub async fn seed(app: &App) -> Result<usize> {
+/// Keeps the subscriptions of `[[feeds.subscriptions]]` (`configured`) in step with the
+/// file, matched by name: new ones are added, changed ones changed; gives how many changed.
+/// Ones added through the API are left alone.
+pub async fn seed(app: &App, configured: &[FeedSpec]) -> Result<usize> {
     let mut n = 0;
-    for spec in &app.settings.feeds.subscriptions {
+    for spec in configured {
         let rules = serde_json::to_string(&spec.rules).map_err(|e| Error::Internal(e.into()))?;
         let mut tx = app.db.begin().await?;
         match feeds::by_name(&mut tx, spec.name.trim()).await? {

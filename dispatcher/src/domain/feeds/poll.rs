@@ -27,7 +27,7 @@ fn lease_ms(app: &App) -> i64 {
 
 /// Polls due subscriptions until the process ends (when `feeds.poll` is on).
 pub async fn run(app: App) {
-    match super::seed(&app).await {
+    match super::seed(&app, &app.settings.feeds.subscriptions).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(changed = n, "feed subscriptions from the configuration stored"),
         Err(e) => tracing::warn!(error = %e, "storing the configured feed subscriptions failed"),

@@ -20,6 +20,14 @@ pub async fn poll(t: &TestApp, s: &Session, id: i64) -> Value {
     r.json()
 }
 
+/// Changes a subscription; gives it afterwards.
+pub async fn change(t: &TestApp, s: &Session, id: i64, patch: Value) -> Value {
+    let path = format!("/api/v1/feeds/{id}");
+    let r = t.call(reqwest::Method::PATCH, &path, Auth::Session(s), crate::support::Body::Json(patch)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
 /// Every alert stored, newest first.
 pub async fn alerts(t: &TestApp, s: &Session) -> Vec<Value> {
     let r = t.get("/api/v1/alerts?limit=200", Auth::Session(s)).await;
@@ -27,8 +35,12 @@ pub async fn alerts(t: &TestApp, s: &Session) -> Vec<Value> {
     r.json().as_array().unwrap().clone()
 }
 
+fn in_minutes(m: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(m)).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
 fn in_hours(h: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(h)).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    in_minutes(h * 60)
 }
 
 /// The text with every `<expires>` two hours from now, so that an old corpus alert is still
@@ -46,8 +58,8 @@ pub fn fresh(text: &str) -> String {
     out
 }
 
-/// A CAP 1.2 alert from `met@example.org`; `references` names earlier identifiers of the
-/// same sender.
+/// A CAP 1.2 alert from `met@example.org`, sent ten minutes ago (an Update or Cancel: now);
+/// `references` names earlier identifiers of the same sender.
 pub fn cap(
     identifier: &str,
     msg_type: &str,
@@ -60,7 +72,7 @@ pub fn cap(
     let refs = if refs.is_empty() { String::new() } else { format!("<references>{}</references>", refs.join(" ")) };
     format!(
         r#"<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{identifier}</identifier><sender>met@example.org</sender><sent>{}</sent><status>Actual</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}<info><category>Met</category><event>{event}</event><urgency>Expected</urgency><severity>{severity}</severity><certainty>Likely</certainty><expires>{}</expires><headline>{event} warning</headline><area><areaDesc>The valley</areaDesc><polygon>{polygon}</polygon></area></info></alert>"#,
-        in_hours(0),
+        if msg_type == "Alert" { in_minutes(-10) } else { in_minutes(0) },
         in_hours(2)
     )
 }
