@@ -10,6 +10,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Feeds;
 
+/// The codes of what can go wrong in a poll, with their meaning, as listed in
+/// `docs/api-errors.md`.
+pub const CODES: &[(&str, &str)] = &[
+    ("FEED-001", "the server could not be reached, did not answer in time, or broke off"),
+    ("FEED-002", "the server answered an HTTP error status"),
+    ("FEED-003", "the document is larger than `feeds.max_document_bytes`"),
+    ("FEED-004", "not a readable Atom, RSS or EDXL-DE feed"),
+    ("FEED-005", "the feed breaks the feed format (its valid alerts are still taken)"),
+    ("FEED-006", "a CAP message in the feed has errors and is not taken"),
+    ("FEED-007", "a link is not an http:// or https:// URL"),
+    ("FEED-008", "a required signature is missing or does not verify"),
+    ("FEED-009", "Tocsin could not decide or store (database, `territory.areas`)"),
+];
+
+/// The codes as a Markdown table, as kept in `docs/api-errors.md`.
+pub fn codes_markdown() -> String {
+    let mut out = String::from("| code | meaning |\n|---|---|\n");
+    for (code, meaning) in CODES {
+        out.push_str(&format!("| `{code}` | {meaning} |\n"));
+    }
+    out
+}
+
 /// A failure of one poll, as recorded on the subscription.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FeedError {
@@ -131,6 +154,12 @@ fn too_large(url: &str, max: usize) -> FeedError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_is_documented() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api-errors.md")).unwrap();
+        assert!(doc.contains(&codes_markdown()), "update the table in docs/api-errors.md:\n{}", codes_markdown());
+    }
 
     #[test]
     fn urls_are_shown_without_secrets() {
