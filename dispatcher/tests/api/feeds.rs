@@ -6,6 +6,7 @@
 //! and a publisher that goes down and comes back.
 
 mod flow;
+mod limits;
 mod peer;
 mod threads;
 
