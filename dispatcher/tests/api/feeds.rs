@@ -8,6 +8,7 @@
 mod flow;
 mod limits;
 mod peer;
+mod served;
 mod threads;
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! The poller: every few seconds, the subscriptions that are due are claimed (a lease taken
-//! with a conditional UPDATE, so of several instances one polls each), polled at once side by
-//! side, and their outcome recorded; a failing feed waits longer each time (doubling from its
+//! with a conditional UPDATE, so of several instances one polls each), polled side by side,
+//! and their outcome recorded; a failing feed waits longer each time (doubling from its
 //! interval up to `feeds.max_backoff_minutes`) and never holds up the others.
 
 use std::time::Duration;
@@ -19,13 +19,18 @@ fn owner() -> String {
     format!("{}/feeds", crate::fanout::planner::instance())
 }
 
-/// How long a claim holds: long enough for a poll with its linked documents to finish, short
-/// enough that a crashed instance's feeds are soon polled by another.
+/// How long a claim holds: as long as the longest poll may take (the feed and every linked
+/// document at the deadline), so that a slow poll is never claimed twice; a crashed
+/// instance's feeds are polled by another once it runs out.
 fn lease_ms(app: &App) -> i64 {
-    (i64::from(app.settings.feeds.timeout_seconds) * 6 + 60) * 1000
+    let f = &app.settings.feeds;
+    (i64::from(f.timeout_seconds) * (i64::from(f.max_documents_per_poll) + 2) + 60) * 1000
 }
 
-/// Polls due subscriptions until the process ends (when `feeds.poll` is on).
+type Polls = tokio::task::JoinSet<Result<()>>;
+
+/// Polls due subscriptions until the process ends (when `feeds.poll` is on). Polls run side
+/// by side and are not waited for: a slow feed holds up no other.
 pub async fn run(app: App) {
     match super::seed(&app, &app.settings.feeds.subscriptions).await {
         Ok(0) => {}
@@ -36,23 +41,38 @@ pub async fn run(app: App) {
         return;
     }
     let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut running = Polls::new();
     loop {
         tick.tick().await;
-        if let Err(e) = poll_due(&app).await {
+        while let Some(done) = running.try_join_next() {
+            finished(done);
+        }
+        if let Err(e) = start_due(&app, &mut running).await {
             tracing::warn!(error = %e, "polling feeds failed; will retry");
         }
     }
 }
 
-/// Claims and polls every subscription that is due; gives how many were polled.
+/// Claims and polls every subscription that is due, and waits for them; gives how many were
+/// polled.
 pub async fn poll_due(app: &App) -> Result<usize> {
+    let mut polls = Polls::new();
+    start_due(app, &mut polls).await?;
+    let mut n = 0;
+    while let Some(done) = polls.join_next().await {
+        n += usize::from(finished(done));
+    }
+    Ok(n)
+}
+
+/// Claims the subscriptions that are due and starts polling each.
+async fn start_due(app: &App, polls: &mut Polls) -> Result<()> {
     let due = feeds::due(&mut app.db.read().await?, now_ms()).await?;
     if due.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     let client = fetch::client(&app.settings.feeds).map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
     let owner = owner();
-    let mut polls = tokio::task::JoinSet::new();
     for id in due {
         let mut tx = app.db.begin().await?;
         let claimed = feeds::claim(&mut tx, id, &owner, now_ms() + lease_ms(app), false).await?;
@@ -62,15 +82,22 @@ pub async fn poll_due(app: &App) -> Result<usize> {
             polls.spawn(async move { poll_claimed(&app, &client, id, &owner).await });
         }
     }
-    let mut n = 0;
-    while let Some(done) = polls.join_next().await {
-        match done {
-            Ok(Ok(())) => n += 1,
-            Ok(Err(e)) => tracing::warn!(error = %e, "recording a feed poll failed; it is polled again"),
-            Err(e) => tracing::warn!(error = %e, "a feed poll stopped"),
+    Ok(())
+}
+
+/// Logs how a poll task ended; gives whether its outcome was recorded.
+fn finished(done: Result<Result<()>, tokio::task::JoinError>) -> bool {
+    match done {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "recording a feed poll failed; it is polled again");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a feed poll stopped");
+            false
         }
     }
-    Ok(n)
 }
 
 /// Polls one subscription now, due or not (an administrator asked); gives it afterwards.
