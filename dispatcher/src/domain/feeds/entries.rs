@@ -79,12 +79,8 @@ pub async fn poll_once(app: &App, client: &reqwest::Client, row: &FeedRow) -> Po
         Ok(Fetched::Body { bytes, etag, last_modified }) => (bytes, etag, last_modified),
         Err(e) => return failed(app, out, e),
     };
-    let rules = match super::rules_of(row) {
+    let (rules, territory) = match decided_by(app, row).await {
         Ok(r) => r,
-        Err(e) => return failed(app, out, FeedError::new("FEED-009", e.to_string())),
-    };
-    let territory = match territory(app, &rules).await {
-        Ok(t) => t,
         Err(e) => return failed(app, out, FeedError::new("FEED-009", e.to_string())),
     };
     let options = ReadOptions { max_bytes: settings.max_document_bytes, ..ReadOptions::default() };
@@ -102,36 +98,18 @@ pub async fn poll_once(app: &App, client: &reqwest::Client, row: &FeedRow) -> Po
     for entry in &feed.entries {
         poll.entry(entry).await;
     }
-    // Oldest first, whatever order the feed lists them in: an original is stored before the
-    // Update that names it.
-    let mut found = std::mem::take(&mut poll.found);
-    found.sort_by_key(|(_, d)| d.alert.sent.to_utc());
-    for (key, doc) in found {
-        poll.keep(&key, &doc).await;
-    }
-    let mut out = poll.out;
-    if poll.errors.is_empty() && !poll.incomplete {
-        // Validators are kept only when everything was handled: otherwise the next poll must
-        // read the feed again rather than hear that nothing changed.
-        (out.etag, out.last_modified) = (etag, last_modified);
-    } else {
-        (out.etag, out.last_modified) = (None, None);
-    }
-    if let Some(first) = poll.errors.first() {
-        let more = poll.errors.len() - 1;
-        let message = if more > 0 { format!("{} (and {more} more)", first.message) } else { first.message.clone() };
-        return failed(app, out, FeedError::new(&first.code, message));
-    }
-    super::poll::count(app, "changed");
-    out
+    poll.keep_all().await;
+    poll.outcome(etag, last_modified)
 }
 
-/// The territory, loaded when the rules ask for it.
-async fn territory(app: &App, rules: &Rules) -> Result<Option<Territory>> {
+/// The rules of a subscription, and the territory when they need it.
+async fn decided_by(app: &App, row: &FeedRow) -> Result<(Rules, Option<Territory>)> {
+    let rules = super::rules_of(row)?;
     if !rules.in_territory {
-        return Ok(None);
+        return Ok((rules, None));
     }
-    Territory::load(&app.settings, &mut app.db.read().await?).await
+    let territory = Territory::load(&app.settings, &mut app.db.read().await?).await?;
+    Ok((rules, territory))
 }
 
 fn failed(app: &App, mut out: PollOutcome, e: FeedError) -> PollOutcome {
@@ -141,6 +119,31 @@ fn failed(app: &App, mut out: PollOutcome, e: FeedError) -> PollOutcome {
 }
 
 impl Poll<'_> {
+    /// Stores what was read, oldest first whatever order the feed lists it in: an original is
+    /// stored before the Update that names it.
+    async fn keep_all(&mut self) {
+        let mut found = std::mem::take(&mut self.found);
+        found.sort_by_key(|(_, d)| d.alert.sent.to_utc());
+        for (key, doc) in found {
+            self.keep(&key, &doc).await;
+        }
+    }
+
+    /// What to record. Validators are kept only when everything was handled: otherwise the
+    /// next poll must read the feed again rather than hear that nothing changed.
+    fn outcome(self, etag: Option<String>, last_modified: Option<String>) -> PollOutcome {
+        let mut out = self.out;
+        let done = self.errors.is_empty() && !self.incomplete;
+        (out.etag, out.last_modified) = if done { (etag, last_modified) } else { (None, None) };
+        if let Some(first) = self.errors.first() {
+            let more = self.errors.len() - 1;
+            let message = if more > 0 { format!("{} (and {more} more)", first.message) } else { first.message.clone() };
+            return failed(self.app, out, FeedError::new(&first.code, message));
+        }
+        super::poll::count(self.app, "changed");
+        out
+    }
+
     async fn entry(&mut self, e: &Entry) {
         if !e.inline.is_empty() {
             for text in &e.inline {
