@@ -9,6 +9,7 @@ mod flow;
 mod limits;
 mod peer;
 mod served;
+mod territory;
 mod threads;
 
 use std::path::PathBuf;
