@@ -264,7 +264,12 @@ pub async fn seed(app: &App, configured: &[FeedSpec]) -> Result<usize> {
         let mut tx = app.db.begin().await?;
         match feeds::by_name(&mut tx, spec.name.trim()).await? {
             None => {
-                let id = feeds::insert(&mut tx, &stored(spec, &rules, true)).await?;
+                let id = match feeds::insert(&mut tx, &stored(spec, &rules, true)).await {
+                    Ok(id) => id,
+                    // Another instance starting at the same time stored it first.
+                    Err(e) if crate::db::is_unique_violation(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
                 let event = Event::new(&Actor::System, "config", "feed.add", format!("feed:{id}"));
                 audit::record(&mut tx, event.details(json!({ "url": fetch::shown(&spec.url) }))).await?;
                 n += 1;
