@@ -9,7 +9,7 @@ import { t } from './words.js';
 import { ago, askFirst, emptyRow, errorLine, secretOnce, statusLine, table } from './manage.js';
 
 const ROLES = ['author', 'approver', 'operator', 'admin', 'auditor'];
-const SCOPES = ['alerts', 'cap', 'templates', 'areas', 'users', 'tokens', 'audit', 'metrics', 'webhooks', '*'];
+const SCOPES = ['alerts', 'cap', 'templates', 'areas', 'users', 'tokens', 'audit', 'metrics', 'webhooks', 'feeds', '*'];
 
 function checks(name, values, chosen, label) {
   return h(

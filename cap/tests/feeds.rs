@@ -98,3 +98,15 @@ fn edxl_distributions_carry_their_alerts() {
     let rfs = feed("edxl/rfs.xml").unwrap();
     assert!(!rfs.entries.is_empty());
 }
+
+#[test]
+fn inline_alerts_keep_their_own_text_as_a_document() {
+    let Some(weather) = feed("valid/weather.atom") else { return };
+    let e = &weather.entries[0];
+    assert_eq!(e.inline.len(), e.alerts.len());
+    let text = &e.inline[0];
+    assert!(text.contains("<!-- http-date = Mon, 30 Aug 2012 10:07:00 GMT -->"), "the element as written: {text}");
+    let doc = cap_alerts::Reader::new().read(text.as_bytes()).unwrap_or_else(|r| panic!("{:?}", r.findings));
+    assert_eq!(Some(&doc.alert), e.alerts[0].alert.as_ref(), "the same alert as the report's");
+    assert!(feed("valid/earthquake_index.atom").unwrap().entries[0].inline.is_empty());
+}

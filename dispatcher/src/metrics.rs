@@ -57,6 +57,11 @@ pub struct Metrics {
     pub alert_transitions: Family<OutcomeLabels, Counter>,
     /// Posted CAP by outcome (`accepted`, `refused`).
     pub cap_ingest: Family<OutcomeLabels, Counter>,
+    /// Polls of subscribed feeds by outcome (`changed`, `not-modified`, `failed`).
+    pub feed_polls: Family<OutcomeLabels, Counter>,
+    /// Alerts found in subscribed feeds by what became of them (`relayed`, `drafted`,
+    /// `skipped`, `duplicate`, `refused`).
+    pub feed_alerts: Family<OutcomeLabels, Counter>,
     /// Delivery attempts by channel and outcome.
     pub deliveries: Family<DeliveryLabels, Counter>,
     /// Seconds from issue to an alert's first delivery, by channel.
@@ -89,6 +94,8 @@ impl Metrics {
         let logins = Family::<OutcomeLabels, Counter>::default();
         let alert_transitions = Family::<OutcomeLabels, Counter>::default();
         let cap_ingest = Family::<OutcomeLabels, Counter>::default();
+        let feed_polls = Family::<OutcomeLabels, Counter>::default();
+        let feed_alerts = Family::<OutcomeLabels, Counter>::default();
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         let first_delivery =
             Family::<ChannelLabels, Histogram, fn() -> Histogram>::new_with_constructor(fanout_histogram);
@@ -101,6 +108,8 @@ impl Metrics {
         registry.register("logins", "Logins by outcome", logins.clone());
         registry.register("alert_transitions", "Alert state changes by the state reached", alert_transitions.clone());
         registry.register("cap_ingest", "CAP messages posted by integrations, by outcome", cap_ingest.clone());
+        registry.register("feed_polls", "Polls of subscribed CAP feeds, by outcome", feed_polls.clone());
+        registry.register("feed_alerts", "Alerts found in subscribed CAP feeds, by outcome", feed_alerts.clone());
         registry.register("deliveries", "Delivery attempts by channel and outcome", deliveries.clone());
         registry.register(
             "first_delivery_seconds",
@@ -125,6 +134,8 @@ impl Metrics {
             logins,
             alert_transitions,
             cap_ingest,
+            feed_polls,
+            feed_alerts,
             deliveries,
             first_delivery,
             last_delivery,

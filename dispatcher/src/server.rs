@@ -78,10 +78,12 @@ pub async fn serve_app(
     app.signatures.log_start();
     let background = spawn_background(app.clone());
     let watcher = tokio::spawn(watch_database(app.clone()));
+    let feeds = tokio::spawn(crate::domain::feeds::poll::run(app.clone()));
     let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);
     let result = run(app.clone(), listener, shutdown).await;
     background.abort();
     watcher.abort();
+    feeds.abort();
     engine.iter().for_each(JoinHandle::abort);
     app.db.close().await;
     result

@@ -85,7 +85,7 @@ pub(super) fn next<'a>(ctx: &mut FeedCtx<'a>, path: &str) -> Result<Next<'a>, Fa
 }
 
 fn read_entry(ctx: &mut FeedCtx<'_>, entry: &Elem<'_>, path: &str) -> Result<Entry, Fatal> {
-    let mut e = Entry { id: None, title: None, updated: None, links: Vec::new(), cap_link: None, alerts: Vec::new() };
+    let mut e = Entry::default();
     let mut content_src = None;
     while let Next::Child(c) = next(ctx, path)? {
         if !is_atom(&c) {
@@ -152,8 +152,7 @@ fn content(ctx: &mut FeedCtx<'_>, e: &mut Entry, path: &str) -> Result<(), Fatal
             Next::End => return Ok(()),
             Next::StrayText(_) => {}
             Next::Child(c) if matches!(c.ns, Ns::Cap(_)) && c.local == "alert" => {
-                let report = ctx.embedded_alert(&c)?;
-                e.alerts.push(report);
+                ctx.embedded_alert(&c, e)?;
             }
             Next::Child(c) => {
                 let _ = path;

@@ -60,14 +60,7 @@ fn content_object(
     n: usize,
     dist: Option<&str>,
 ) -> Result<Entry, Fatal> {
-    let mut e = Entry {
-        id: dist.map(|d| format!("{d}#{n}")),
-        title: None,
-        updated: None,
-        links: Vec::new(),
-        cap_link: None,
-        alerts: Vec::new(),
-    };
+    let mut e = Entry { id: dist.map(|d| format!("{d}#{n}")), ..Entry::default() };
     descend(ctx, &mut e)?;
     if e.alerts.is_empty() {
         ctx.report(Code::EdxlWithoutCap, path, obj.start, "the content object carries no CAP alert");
@@ -82,8 +75,7 @@ fn descend(ctx: &mut FeedCtx<'_>, e: &mut Entry) -> Result<(), Fatal> {
             Next::End => return Ok(()),
             Next::StrayText(_) => {}
             Next::Child(c) if matches!(c.ns, Ns::Cap(_)) && c.local == "alert" => {
-                let report = ctx.embedded_alert(&c)?;
-                e.alerts.push(report);
+                ctx.embedded_alert(&c, e)?;
             }
             Next::Child(c) if is_edxl(&c) && c.local == "contentDescription" => {
                 e.title = Some(ctx.cur.text()?.0.trim().to_owned());

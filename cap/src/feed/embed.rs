@@ -1,14 +1,14 @@
 //! CAP alerts carried inline in a feed: cut out of the feed with the namespace declarations
 //! they inherit, then read as documents of their own.
 
-use super::FeedCtx;
-use crate::document::Report;
+use super::{Entry, FeedCtx};
 use crate::findings::Position;
 use crate::read::cursor::{Elem, Fatal};
 
 impl<'a> FeedCtx<'a> {
-    /// Reads the inline CAP alert whose start tag was just read.
-    pub(super) fn embedded_alert(&mut self, elem: &Elem<'a>) -> Result<Report, Fatal> {
+    /// Reads the inline CAP alert whose start tag was just read into the entry: its report,
+    /// and its text as a document of its own.
+    pub(super) fn embedded_alert(&mut self, elem: &Elem<'a>, entry: &mut Entry) -> Result<(), Fatal> {
         let inherited = self.cur.prefixes_in_scope();
         let raw = self.cur.capture(elem)?;
         let ns = match &elem.ns {
@@ -21,7 +21,9 @@ impl<'a> FeedCtx<'a> {
         for f in &mut report.findings {
             f.position = Some(shift(f.position, origin));
         }
-        Ok(report)
+        entry.alerts.push(report);
+        entry.inline.push(standalone);
+        Ok(())
     }
 }
 

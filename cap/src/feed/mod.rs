@@ -45,7 +45,7 @@ pub struct Link {
 }
 
 /// One entry (Atom entry, RSS item, EDXL-DE content object).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Entry {
     /// The entry's id (RSS: guid; EDXL-DE: the distribution id and content number).
     pub id: Option<String>,
@@ -59,6 +59,11 @@ pub struct Entry {
     pub cap_link: Option<String>,
     /// The CAP alerts carried inline, each read leniently with its findings.
     pub alerts: Vec<Report>,
+    /// The text of each inline alert in `alerts` (same order), as a document of its own: its
+    /// element as written, with the namespace declarations it inherits added to its start tag.
+    /// A relay stores and forwards these bytes.
+    #[serde(skip)]
+    pub inline: Vec<String>,
 }
 
 /// A feed and what was found wrong with it.

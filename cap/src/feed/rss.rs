@@ -59,7 +59,7 @@ fn read_channel(ctx: &mut FeedCtx<'_>, channel: &Elem<'_>, feed: &mut Feed) -> R
 }
 
 fn read_item(ctx: &mut FeedCtx<'_>, item: &Elem<'_>, path: &str) -> Result<Entry, Fatal> {
-    let mut e = Entry { id: None, title: None, updated: None, links: Vec::new(), cap_link: None, alerts: Vec::new() };
+    let mut e = Entry::default();
     let mut description = None;
     while let Next::Child(c) = next(ctx, path)? {
         if c.ns != Ns::None {

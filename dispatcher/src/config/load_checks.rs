@@ -62,6 +62,8 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     }
     check_residents(&s.residents)?;
     s.pwa.check()?;
+    s.territory.check()?;
+    s.feeds.check(&s.territory)?;
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }

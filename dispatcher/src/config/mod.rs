@@ -4,6 +4,7 @@
 
 mod channels;
 mod devices;
+mod feeds;
 mod load;
 mod load_checks;
 mod pwa;
@@ -17,6 +18,7 @@ pub use channels::{
     ChannelSettings, Channels, EmailSettings, PushSettings, SmppSettings, SmsHttpSettings, SmsSettings,
 };
 pub use devices::{Devices, Signal};
+pub use feeds::{Feeds, Territory};
 pub use load::{ConfigError, load};
 pub use pwa::Pwa;
 pub use residents::Residents;
@@ -57,6 +59,10 @@ pub struct Settings {
     pub residents: Residents,
     /// The residents' app.
     pub pwa: Pwa,
+    /// The instance's own area.
+    pub territory: Territory,
+    /// Subscriptions to external CAP feeds.
+    pub feeds: Feeds,
     /// Logging.
     pub log: Log,
 }

@@ -18,6 +18,7 @@ pub mod delivery_counts;
 pub mod delivery_timeline;
 pub mod devices;
 pub mod fanouts;
+pub mod feeds;
 pub mod instance_keys;
 pub mod key_check;
 pub mod login_failures;

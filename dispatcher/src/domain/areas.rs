@@ -144,7 +144,13 @@ pub fn parse_geojson(text: &str) -> Result<(Vec<Imported>, Vec<String>)> {
     Ok((out, warnings))
 }
 
-fn outer_rings(geometry: &Value, at: &str, warnings: &mut Vec<String>, name: &str) -> Result<Vec<Vec<Point>>> {
+/// The outer rings of a GeoJSON Polygon or MultiPolygon geometry (`at` names it in errors).
+pub(crate) fn outer_rings(
+    geometry: &Value,
+    at: &str,
+    warnings: &mut Vec<String>,
+    name: &str,
+) -> Result<Vec<Vec<Point>>> {
     let coords =
         geometry.get("coordinates").ok_or_else(|| Error::invalid(format!("{at}/geometry"), "no coordinates"))?;
     let polygons: Vec<&Value> = match geometry.get("type").and_then(Value::as_str) {

@@ -14,7 +14,8 @@ use crate::db::now_ms;
 use crate::db::tokens::{self, TokenRow};
 
 /// The parts of the API a token can be scoped to.
-pub const SCOPES: &[&str] = &["alerts", "cap", "templates", "areas", "users", "tokens", "audit", "metrics", "webhooks"];
+pub const SCOPES: &[&str] =
+    &["alerts", "cap", "templates", "areas", "users", "tokens", "audit", "metrics", "webhooks", "feeds"];
 
 /// A token as the API shows it (never its value).
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

@@ -16,6 +16,7 @@ pub mod display;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod feeds;
 pub mod files;
 pub mod health;
 pub mod openapi;

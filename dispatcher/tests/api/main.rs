@@ -20,6 +20,7 @@ mod device_mqtt;
 mod devices;
 mod display;
 mod engine;
+mod feeds;
 mod hostile;
 mod input;
 mod lifecycle;

@@ -68,45 +68,72 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
             alert.sender, alert.identifier
         )));
     }
-    let mut thread_id = None;
-    for r in &alert.references {
-        if let Some(m) = alerts::by_identifier(&mut tx, r.sender.as_str(), r.identifier.as_str()).await? {
-            thread_id = Some(m.thread_id);
-            break;
-        }
-    }
     let token = match &caller.actor {
         crate::domain::audit::Actor::Token { id, .. } => Some(*id),
         _ => None,
     };
-    let id = insert_frozen(&mut tx, alert, bytes, "ingested", (None, token), thread_id).await?;
-    let row = get(&mut tx, id).await?;
     let policy = app.settings.ingest.policy;
-    record(
-        &mut tx,
-        caller,
-        "cap.ingest",
-        &row,
-        json!({
+    let incoming = Incoming {
+        origin: "ingested",
+        token,
+        issue: policy == IngestPolicy::Issue,
+        action: "cap.ingest",
+        details: json!({
             "identifier": alert.identifier,
             "sender": alert.sender,
             "policy": policy,
             "signature": signature.audit(),
         }),
-    )
-    .await?;
-    let row = if policy == IngestPolicy::Issue {
-        alerts::transition(&mut tx, id, &[State::Submitted.as_str()], State::Approved.as_str(), Mark::None, None)
-            .await?;
-        let row = get(&mut tx, id).await?;
-        issue_row(app, &mut tx, caller, &row).await?
-    } else {
-        row
     };
+    let row = store_incoming(app, &mut tx, caller, alert, bytes, incoming).await?;
     tx.commit().await?;
     app.wake.plan();
     Metrics::count(&app.metrics.cap_ingest, "accepted");
     Ok(Ingested { row, findings: doc.findings, duplicate: false })
+}
+
+/// How a CAP message from outside is stored: where it came from, and whether it is issued at
+/// once or waits for an approver.
+pub(crate) struct Incoming<'a> {
+    /// `ingested`, `feed`.
+    pub origin: &'a str,
+    /// The API token that posted it, if one did.
+    pub token: Option<i64>,
+    /// Issue at once (an Update supersedes and a Cancel cancels its thread's issued messages).
+    pub issue: bool,
+    /// The audit action, such as `cap.ingest`.
+    pub action: &'a str,
+    /// The audit details.
+    pub details: serde_json::Value,
+}
+
+/// Stores a CAP message from outside (posted, or read from a subscribed feed) with its bytes
+/// as they came, in the caller's transaction: in the thread of the first message its
+/// references name that is stored here, audited, and issued at once when `incoming.issue`.
+pub(crate) async fn store_incoming(
+    app: &App,
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    alert: &cap_alerts::Alert,
+    bytes: &[u8],
+    incoming: Incoming<'_>,
+) -> Result<AlertRow> {
+    let mut thread_id = None;
+    for r in &alert.references {
+        if let Some(m) = alerts::by_identifier(&mut *tx, r.sender.as_str(), r.identifier.as_str()).await? {
+            thread_id = Some(m.thread_id);
+            break;
+        }
+    }
+    let id = insert_frozen(tx, alert, bytes, incoming.origin, (None, incoming.token), thread_id).await?;
+    let row = get(&mut *tx, id).await?;
+    record(tx, caller, incoming.action, &row, incoming.details).await?;
+    if !incoming.issue {
+        return Ok(row);
+    }
+    alerts::transition(&mut *tx, id, &[State::Submitted.as_str()], State::Approved.as_str(), Mark::None, None).await?;
+    let row = get(&mut *tx, id).await?;
+    issue_row(app, tx, caller, &row).await
 }
 
 /// Stores a CAP message that is already frozen (posted, or made by Tocsin itself) as a new

@@ -117,6 +117,13 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
             stored(Staff, Json(|_| json!({ "name": "ops desk", "url": "http://127.0.0.1:9/hook" })), "/api/v1/webhooks")
         }
         ("GET", "/api/v1/webhooks") | ("DELETE", "/api/v1/webhooks/{id}") => case(Staff, Nothing),
+        ("POST", "/api/v1/feeds") => stored(Staff, Json(|_| feed("met office")), "/api/v1/feeds/{new}"),
+        ("PATCH", "/api/v1/feeds/{id}") => {
+            stored(Staff, Json(|_| json!({ "name": "met office 2", "pollSeconds": 60 })), "/api/v1/feeds/{id}")
+        }
+        ("GET", "/api/v1/feeds" | "/api/v1/feeds/{id}")
+        | ("DELETE", "/api/v1/feeds/{id}")
+        | ("POST", "/api/v1/feeds/{id}/poll") => case(Staff, Nothing),
 
         ("GET", "/api/v1/push/vapid-public-key") => case(Anyone, Nothing),
         ("GET", "/api/v1/channels") => case(Staff, Nothing),
@@ -282,4 +289,10 @@ pub fn query_parameters(method: &str, path: &str) -> &'static [&'static str] {
 /// Whether an endpoint answers a stream that stays open (read only where it is refused).
 pub fn streams(path: &str) -> bool {
     path.ends_with("/stream")
+}
+
+/// A feed subscription to a port where nothing listens, not polled by itself.
+pub fn feed(name: &str) -> Value {
+    json!({ "name": name, "url": "http://127.0.0.1:9/feed.atom", "action": "draft", "enabled": false,
+            "rules": { "minSeverity": "Severe", "events": ["Flood"] } })
 }

@@ -79,6 +79,7 @@ impl World {
             .await;
         let hook =
             self.made("/api/v1/webhooks", Body::Json(json!({ "name": "ops", "url": "http://127.0.0.1:9/hook" }))).await;
+        let feed = self.made("/api/v1/feeds", Body::Json(super::table::feed("weather"))).await;
         let r = self
             .t
             .post(
@@ -104,6 +105,7 @@ impl World {
             ("/api/v1/users/", id_in(&user)),
             ("/api/v1/tokens/", id_in(&token)),
             ("/api/v1/webhooks/", id_in(&hook)),
+            ("/api/v1/feeds/", id_in(&feed)),
             ("/api/v1/residents/subscriptions/", rid),
         ];
     }
