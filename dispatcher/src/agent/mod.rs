@@ -5,8 +5,8 @@
 //! restart, a Cancel stops the thread's program, and a command is never run twice.
 
 mod link;
-mod plan;
-mod protocol;
+pub mod plan;
+pub mod protocol;
 mod runner;
 mod seen;
 
