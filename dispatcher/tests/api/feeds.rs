@@ -198,7 +198,8 @@ on_both!(a_feed_that_must_sign_refuses_what_is_unsigned, |t: TestApp| async move
     let s = admin(&t).await;
     let peer = Peer::start().await;
     peer.put("/weather.atom", fresh(&read(&root, "feeds/valid/weather.atom")));
-    let body = json!({ "name": "NWS", "url": format!("{}/weather.atom", peer.base), "action": "relay", "mustSign": true });
+    let body =
+        json!({ "name": "NWS", "url": format!("{}/weather.atom", peer.base), "action": "relay", "mustSign": true });
     let id = subscribe(&t, &s, body).await;
     let v = poll(&t, &s, id).await;
     assert_eq!(v["lastError"]["code"].as_str(), Some("FEED-008"), "{v}");
