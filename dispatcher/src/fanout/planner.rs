@@ -137,5 +137,46 @@ pub async fn targets(
             }
         }
     }
-    Ok((rows, row.expires_ms))
+    Ok((interleave(rows), row.expires_ms))
+}
+
+/// The rows taken from each channel in turn (each channel's own order kept), so that the first
+/// committed batch holds recipients of every channel and each channel starts sending at once,
+/// rather than SMS and email waiting while 100,000 push rows are written before them.
+fn interleave(rows: Vec<NewDelivery>) -> Vec<NewDelivery> {
+    let total = rows.len();
+    let mut queues: Vec<std::collections::VecDeque<NewDelivery>> = Vec::new();
+    for r in rows {
+        match queues.iter_mut().find(|q| q.front().is_some_and(|f| f.channel == r.channel)) {
+            Some(q) => q.push_back(r),
+            None => queues.push(std::collections::VecDeque::from([r])),
+        }
+    }
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
+        for q in &mut queues {
+            if let Some(r) = q.pop_front() {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(channel: &str, id: i64) -> NewDelivery {
+        NewDelivery { channel: channel.into(), recipient_kind: "subscription", recipient_id: id }
+    }
+
+    #[test]
+    fn channels_take_turns_and_keep_their_own_order() {
+        let rows = vec![row("push", 1), row("push", 2), row("push", 3), row("sms", 4), row("email", 5), row("sms", 6)];
+        let order: Vec<(String, i64)> =
+            interleave(rows).into_iter().map(|r| (r.channel.to_string(), r.recipient_id)).collect();
+        let expected = [("push", 1), ("sms", 4), ("email", 5), ("push", 2), ("sms", 6), ("push", 3)];
+        assert_eq!(order, expected.map(|(c, i)| (c.to_owned(), i)));
+    }
 }
