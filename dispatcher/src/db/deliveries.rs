@@ -108,6 +108,7 @@ pub async fn claim(
         "UPDATE deliveries SET lease_owner = $2, lease_expires_ms = $3, fence = fence + 1, attempts = attempts + 1, updated_ms = $4 \
          WHERE id IN (SELECT id FROM deliveries WHERE channel = $1 AND status = 'queued' AND next_attempt_ms <= $4 \
          AND (lease_expires_ms IS NULL OR lease_expires_ms < $4) AND (expires_ms IS NULL OR expires_ms > $4) \
+         AND alert_id NOT IN (SELECT id FROM alerts WHERE state IN ('superseded', 'cancelled')) \
          ORDER BY priority, next_attempt_ms, id LIMIT $5 {lock}) \
          RETURNING id, alert_id, channel, recipient_kind, recipient_id, priority, attempts, fence"
     );
@@ -176,6 +177,20 @@ pub async fn cancel_queued(ex: &mut impl Executor, alert_ids: &[i64]) -> Result<
         id_list(alert_ids)
     );
     exec!(ex, sqlx::AssertSqlSafe(sql), now_ms())
+}
+
+/// Ends the queued deliveries of alerts that an Update superseded or a Cancel ended, once no
+/// worker holds them: `cancel_queued` skips a delivery that was being sent when the
+/// correction was issued, and if that send must be retried it comes back queued. `claim` never
+/// takes such a delivery; this records that it will not go out.
+pub async fn cancel_ended(ex: &mut impl Executor) -> Result<u64, sqlx::Error> {
+    exec!(
+        ex,
+        "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_ms = NULL, updated_ms = $1 \
+         WHERE status = 'queued' AND (lease_expires_ms IS NULL OR lease_expires_ms < $1) \
+         AND alert_id IN (SELECT id FROM alerts WHERE state IN ('superseded', 'cancelled'))",
+        now_ms()
+    )
 }
 
 /// Ends queued deliveries whose alert has expired.

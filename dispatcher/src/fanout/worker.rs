@@ -266,6 +266,7 @@ pub async fn housekeeping(app: App) {
 async fn housekeep(app: &App) -> Result<(), sqlx::Error> {
     let mut tx = app.db.begin().await?;
     deliveries::expire_due(&mut tx).await?;
+    deliveries::cancel_ended(&mut tx).await?;
     tx.commit().await?;
     let finished = deliveries::finished_untimed(&mut app.db.read().await?, now_ms() - 24 * 3_600_000).await?;
     for t in finished {

@@ -216,6 +216,35 @@ on_both_quiet!(a_cancel_stops_what_has_not_gone_out_and_reaches_who_got_it, |t: 
     assert_eq!(got, expected, "the false alarm goes to exactly those who got the warning");
 });
 
+on_both_quiet!(a_send_in_flight_when_its_alert_is_cancelled_is_not_retried, |t: TestApp| async move {
+    let (author, approver) =
+        (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
+    subscribe(&t.app, &["r1"], false).await;
+    let original = issue(&t.app, &author, &approver, with("Actual", "Expected", "Severe")).await;
+    plan_all(&t.app).await;
+    // A worker holds the delivery (its send under way) when the Cancel is issued ...
+    let mut tx = t.app.db.begin().await.unwrap();
+    let leased = deliveries::claim(&mut tx, "memory", "elsewhere", 10, 60_000).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(leased.len(), 1);
+    let cancel = corrections::cancel(&t.app, &approver, original, Correction::FalseAlarm, None).await.unwrap();
+    assert_eq!(statuses(&t.app, original).await, ["queued"], "held by the worker, so not cancelled yet");
+    // The Cancel is planned for whoever is being reached ...
+    plan_all(&t.app).await;
+    // ... and the send fails, to be retried at once.
+    let retry = Completion::Retry { at_ms: 0, error: "timeout".into() };
+    let mut tx = t.app.db.begin().await.unwrap();
+    deliveries::complete(&mut tx, &[(leased[0].id, leased[0].fence, retry)]).await.unwrap();
+    tx.commit().await.unwrap();
+    while worker::drain_once(&t.app, &t.memory_rt, 10).await.unwrap() > 0 {}
+    let sent: Vec<i64> = t.memory.sent().iter().map(|s| s.alert_id).collect();
+    assert_eq!(sent, [cancel.id], "only the Cancel goes out, never the cancelled warning");
+    let mut tx = t.app.db.begin().await.unwrap();
+    assert_eq!(deliveries::cancel_ended(&mut tx).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(statuses(&t.app, original).await, ["cancelled"]);
+});
+
 on_both_quiet!(expired_alerts_are_not_attempted, |t: TestApp| async move {
     let (author, approver) =
         (caller(&t.app, "ana", &[Role::Author]).await, caller(&t.app, "boris", &[Role::Approver]).await);
