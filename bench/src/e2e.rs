@@ -13,7 +13,7 @@
 
 mod seed;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use dispatcher::domain::crypto::SecretKey;
 use serde_json::{Value, json};
 
 use crate::devices::{Load, latencies, percentiles};
-use crate::measure::{stat_cpu_seconds, status_kib_of};
+use crate::measure::{Killed, stat_cpu_seconds, status_kib_of};
 use crate::peers::{Arrivals, now_us};
 
 /// How many of each recipient.
@@ -111,7 +111,7 @@ async fn scenario(dir: &std::path::Path, sizes: Sizes) -> anyhow::Result<Value> 
     let seed_seconds = t.elapsed().as_secs_f64();
 
     let server = Server::start(&url, &key, port, &peers.ports)?;
-    let pid = server.0.id().to_string();
+    let pid = server.0.0.id().to_string();
     wait_ready(&base).await?;
     let mut loads = Vec::new();
     for (kind, secrets) in [("sirens", &town.sirens), ("displays", &town.displays)] {
@@ -197,7 +197,7 @@ fn browser_keys() -> anyhow::Result<Value> {
 }
 
 /// The dispatcher's process, killed when dropped.
-struct Server(Child);
+struct Server(Killed);
 
 impl Server {
     fn start(url: &str, key: &str, port: u16, peers: &[u16; 3]) -> anyhow::Result<Server> {
@@ -223,14 +223,7 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .context("starting the dispatcher")?;
-        Ok(Server(child))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        Ok(Server(Killed(child)))
     }
 }
 

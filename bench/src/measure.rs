@@ -67,3 +67,13 @@ pub fn flood(ring: &[[f64; 2]]) -> serde_json::Value {
         }]
     })
 }
+
+/// A child process killed when dropped, however the scenario ends.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

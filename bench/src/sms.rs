@@ -15,6 +15,8 @@ use channels::sms::SmsOptions;
 use channels::sms::smpp::{Smpp, SmppConfig};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
+
+use crate::measure::Killed;
 use tokio::net::TcpStream;
 
 const BINDS: u32 = 4;
@@ -131,16 +133,6 @@ fn alert() -> anyhow::Result<AlertPayload> {
     let doc = cap_alerts::Reader::new().read(xml.as_bytes())?;
     Ok(AlertPayload::new(1, doc.alert, Arc::from(xml.as_bytes()), "live", None)
         .with_page_url(Some("https://tocsin.example/a/1".into())))
-}
-
-/// A child process killed when dropped.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// The npm SMSC of the channel tests, when Node.js and `npm ci` have been run there.
