@@ -3,6 +3,7 @@
 //! answers with an [`Outcome`] that tells the fan-out worker what to do next. No adapter touches
 //! the database; the dispatcher owns storage, retries and leases.
 
+pub mod cascade;
 pub mod email;
 #[cfg(feature = "memory")]
 pub mod memory;
@@ -204,6 +205,18 @@ pub fn outcome_for_status(status: u16, retry_after: Option<Duration>, provider_i
             Outcome::Retry { not_before: retry_after, error: format!("the endpoint answered {status}") }
         }
         _ => Outcome::Failed { error: format!("the endpoint refused the message with {status}") },
+    }
+}
+
+/// A request error in words, without the URL (a push endpoint is a capability token; a
+/// webhook's path may hold a secret).
+pub(crate) fn request_error(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
     }
 }
 

@@ -80,6 +80,11 @@ pub enum Recipient {
         /// The device's id.
         id: i64,
     },
+    /// A child instance of a cascade (its link is held by the cascade channel).
+    Child {
+        /// The child's id.
+        id: i64,
+    },
     /// A recipient of the in-memory test channel.
     Memory {
         /// Its key.
@@ -95,6 +100,7 @@ impl std::fmt::Debug for Recipient {
             Recipient::Sms { .. } => "Sms(..)",
             Recipient::Email { .. } => "Email(..)",
             Recipient::Device { .. } => "Device(..)",
+            Recipient::Child { .. } => "Child(..)",
             Recipient::Memory { .. } => "Memory(..)",
         })
     }

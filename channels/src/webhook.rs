@@ -109,23 +109,11 @@ impl Channel for Webhook {
                 }
                 Err(e) => Outcome::Retry {
                     not_before: None,
-                    error: format!("could not reach the endpoint: {}", without_url(&e)),
+                    error: format!("could not reach the endpoint: {}", crate::request_error(&e)),
                 },
             }
         })
     }
-}
-
-/// An error's text without the URL, which may carry a secret path or token.
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    kind.to_owned()
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ pub struct Inner {
     pub acks: crate::domain::device_acks::AckQueue,
     /// The CAP signing key and the certificates trusted for signed CAP.
     pub signatures: crate::domain::signatures::Signatures,
+    /// The children this instance hands its alerts to (`[cascade]`).
+    pub cascade: crate::domain::cascade::Children,
 }
 
 /// A handle on the application that does not keep it alive (for its own background tasks).
@@ -68,6 +70,7 @@ impl App {
         let key = secret_key(&settings)?;
         check_key(&db, &key).await?;
         let signatures = crate::domain::signatures::Signatures::load(&settings)?;
+        let cascade = crate::domain::cascade::Children::load(&settings, &db).await?;
         let inner = Inner {
             db,
             settings,
@@ -78,6 +81,7 @@ impl App {
             channels: Arc::default(),
             acks: Default::default(),
             signatures,
+            cascade,
         };
         Ok(App(Arc::new(inner)))
     }

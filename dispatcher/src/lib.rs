@@ -12,3 +12,4 @@ pub mod fanout;
 pub mod http;
 pub mod metrics;
 pub mod server;
+pub mod tls;

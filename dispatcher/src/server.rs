@@ -74,16 +74,19 @@ pub async fn serve_app(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), "Tocsin is listening");
+    let https = !app.settings.server.tls_certificate_file.is_empty();
+    tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), https, "Tocsin is listening");
     app.signatures.log_start();
     let background = spawn_background(app.clone());
     let watcher = tokio::spawn(watch_database(app.clone()));
     let feeds = tokio::spawn(crate::domain::feeds::poll::run(app.clone()));
+    let reports = tokio::spawn(crate::domain::cascade::report::run(app.clone()));
     let engine = crate::fanout::spawn(&app, crate::fanout::configured_channels(&app).await?);
     let result = run(app.clone(), listener, shutdown).await;
     background.abort();
     watcher.abort();
     feeds.abort();
+    reports.abort();
     engine.iter().for_each(JoinHandle::abort);
     app.db.close().await;
     result
@@ -95,11 +98,24 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let server = &app.settings.server;
+    let tls = if server.tls_certificate_file.is_empty() {
+        None
+    } else {
+        Some(crate::tls::acceptor(&server.tls_certificate_file, &server.tls_key_file)?)
+    };
     let router = crate::http::router(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the HTTP server failed")
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => axum::serve(listener, service).with_graceful_shutdown(shutdown).await,
+        Some(acceptor) => {
+            use axum::serve::ListenerExt;
+            // `tap_io` (doing nothing) gives the listener the client's address as connect info.
+            let tls = crate::tls::TlsListener::new(listener, acceptor)?.tap_io(|_| ());
+            axum::serve(tls, service).with_graceful_shutdown(shutdown).await
+        }
+    }
+    .context("the HTTP server failed")
 }
 
 /// Expiry every ten seconds; purging ended sessions, old login failures and residents' data

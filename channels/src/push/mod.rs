@@ -187,7 +187,10 @@ impl Push {
             }
             Err(e) => {
                 self.stats.record(true);
-                Outcome::Retry { not_before: None, error: format!("could not reach the push service: {}", kind(&e)) }
+                Outcome::Retry {
+                    not_before: None,
+                    error: format!("could not reach the push service: {}", crate::request_error(&e)),
+                }
             }
         }
     }
@@ -229,16 +232,5 @@ fn outcome(status: u16, retry_after: Option<Duration>, location: Option<String>)
             Outcome::Retry { not_before: retry_after, error: format!("the push service answered {status}") }
         }
         _ => outcome_for_status(status, retry_after, location),
-    }
-}
-
-/// A request error in words, without the URL (the endpoint is a capability token).
-fn kind(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
     }
 }

@@ -64,6 +64,13 @@ pub(super) fn check(s: &Settings) -> Result<(), ConfigError> {
     s.pwa.check()?;
     s.territory.check()?;
     s.feeds.check(&s.territory)?;
+    s.cascade.check(!s.trust.certificates.is_empty())?;
+    if s.server.tls_certificate_file.is_empty() != s.server.tls_key_file.is_empty() {
+        return Err(invalid(
+            "server.tls_key_file",
+            "give both server.tls_certificate_file and server.tls_key_file, or neither",
+        ));
+    }
     if !matches!(s.log.format.as_str(), "text" | "json") {
         return Err(invalid("log.format", "must be text or json"));
     }

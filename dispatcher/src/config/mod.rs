@@ -2,6 +2,7 @@
 //! environment variables. Unknown keys are errors that name the key; secrets are never printed.
 //! `tocsin.example.toml` at the repository root lists every key with a comment.
 
+mod cascade;
 mod channels;
 mod devices;
 mod feeds;
@@ -14,6 +15,7 @@ mod signing;
 
 use serde::{Deserialize, Serialize};
 
+pub use cascade::{Cascade, ChildSpec, ParentSpec};
 pub use channels::{
     ChannelSettings, Channels, EmailSettings, PushSettings, SmppSettings, SmsHttpSettings, SmsSettings,
 };
@@ -63,6 +65,8 @@ pub struct Settings {
     pub territory: Territory,
     /// Subscriptions to external CAP feeds.
     pub feeds: Feeds,
+    /// Parent and child instances: alerts handed down to the children whose territory they touch.
+    pub cascade: Cascade,
     /// Logging.
     pub log: Log,
 }
@@ -79,6 +83,11 @@ pub struct Server {
     pub trusted_proxies: Vec<String>,
     /// The largest request body accepted, in bytes (JSON, GeoJSON, device and gateway bodies).
     pub max_body_bytes: usize,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); empty
+    /// serves plain HTTP (behind a TLS-terminating proxy).
+    pub tls_certificate_file: String,
+    /// The private key of `tls_certificate_file` (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub tls_key_file: String,
 }
 
 impl Default for Server {
@@ -88,6 +97,8 @@ impl Default for Server {
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
             max_body_bytes: 2 * 1024 * 1024,
+            tls_certificate_file: String::new(),
+            tls_key_file: String::new(),
         }
     }
 }

@@ -229,6 +229,7 @@ pub async fn reached(ex: &mut impl Executor, alert_ids: &[i64]) -> Result<Vec<Ne
                 "subscription" => "subscription",
                 "device" => "device",
                 "webhook" => "webhook",
+                "child" => "child",
                 _ => return None,
             };
             Some(NewDelivery { channel: r.channel.into(), recipient_kind: kind, recipient_id: r.recipient_id })

@@ -12,6 +12,7 @@ mod macros;
 pub mod alerts;
 pub mod areas;
 pub mod audit;
+pub mod cascade;
 pub mod changes;
 pub mod deliveries;
 pub mod delivery_counts;

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod areas;
 pub mod audit;
 pub mod caller;
+pub mod cascade;
 pub mod crypto;
 pub mod device_acks;
 pub mod device_commands;

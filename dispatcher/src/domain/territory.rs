@@ -61,23 +61,30 @@ impl Territory {
             return Ok(None);
         }
         let named = areas::all(ex).await?;
-        let mut coverage = Coverage::new();
-        let mut geocodes = Vec::new();
-        for name in &t.areas {
-            let area = named
-                .iter()
-                .find(|a| a.name == *name)
-                .ok_or_else(|| Error::invalid("territory.areas", format!("there is no stored named area {name:?}")))?;
-            area.polygons.iter().cloned().for_each(|p| coverage.add_polygon(p));
-            geocodes.extend(area.geocodes.iter().cloned());
-        }
+        let mut polygons = Vec::new();
         if !t.geojson_file.is_empty() {
             let text = std::fs::read_to_string(&t.geojson_file)
                 .map_err(|e| Error::invalid("territory.geojson_file", e.to_string()))?;
-            let polygons = parse_geojson(&text).map_err(|e| Error::invalid("territory.geojson_file", e.to_string()))?;
-            polygons.into_iter().for_each(|p| coverage.add_polygon(p));
+            polygons = parse_geojson(&text).map_err(|e| Error::invalid("territory.geojson_file", e.to_string()))?;
         }
-        Ok(Some(Territory { coverage, geocodes, named }))
+        Territory::of(&t.areas, "territory.areas", &polygons, named).map(Some)
+    }
+
+    /// A territory of stored named areas (`key` names the setting that lists them, for an
+    /// error) and more polygons; `named` are the stored named areas.
+    pub fn of(names: &[String], key: &str, polygons: &[Polygon], named: Vec<NamedArea>) -> Result<Territory> {
+        let mut coverage = Coverage::new();
+        let mut geocodes = Vec::new();
+        for name in names {
+            let area = named
+                .iter()
+                .find(|a| a.name == *name)
+                .ok_or_else(|| Error::invalid(key, format!("there is no stored named area {name:?}")))?;
+            area.polygons.iter().cloned().for_each(|p| coverage.add_polygon(p));
+            geocodes.extend(area.geocodes.iter().cloned());
+        }
+        polygons.iter().cloned().for_each(|p| coverage.add_polygon(p));
+        Ok(Territory { coverage, geocodes, named })
     }
 
     /// Whether any area of any info of the alert overlaps the territory.

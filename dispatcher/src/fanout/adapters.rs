@@ -55,6 +55,11 @@ pub async fn configured(app: &App) -> anyhow::Result<Vec<Runtime>> {
         let mqtt = channels::mqtt::Mqtt::start(config, app.channels.events()).context("devices.mqtt")?;
         app.channels.set_mqtt(Arc::new(mqtt));
     }
+    if let Some(cascade) = &app.cascade.channel {
+        let settings =
+            crate::config::ChannelSettings { concurrency: app.settings.cascade.concurrency, ..Default::default() };
+        out.push(Runtime { channel: Arc::new(cascade.clone()), settings });
+    }
     if c.sms.enabled {
         out.push(sms(app, &c.sms)?);
     }

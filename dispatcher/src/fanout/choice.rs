@@ -15,7 +15,8 @@ pub const KNOWN: &[&str] = &["push", "sms", "email", "display", "siren", "webhoo
 pub fn allowed(app: &App) -> Vec<String> {
     let mut out: Vec<String> = KNOWN.iter().map(|&c| c.to_owned()).collect();
     for (channel, _) in app.channels.running() {
-        if !out.iter().any(|c| c == channel.name()) {
+        // A cascade is not a medium: children apply the alert's own choice to their channels.
+        if channel.name() != channels::cascade::NAME && !out.iter().any(|c| c == channel.name()) {
             out.push(channel.name().to_owned());
         }
     }

@@ -117,6 +117,16 @@ pub async fn targets(
         && !alert.infos.is_empty()
         && alert.infos.iter().all(|i| i.response_types.contains(&cap_alerts::model::ResponseType::AllClear));
     let correction_only = alert.msg_type == MsgType::Cancel || all_clear;
+    // The children whose territory the alert touches get it whatever channels the author
+    // chose (they apply that choice to their own); a correction reaches those the earlier
+    // messages reached (below), and an Update also any child its new area touches.
+    let cascade = ::channels::cascade::NAME;
+    if channels.contains(&cascade) && alert.msg_type != MsgType::Cancel {
+        let name: std::sync::Arc<str> = cascade.into();
+        for id in app.cascade.touched(&alert, &named) {
+            rows.push(NewDelivery { channel: name.clone(), recipient_kind: "child", recipient_id: id });
+        }
+    }
     if !correction_only {
         for (id, kind) in selection.devices.into_iter().filter(|(_, kind)| choice.allows(kind)) {
             rows.push(NewDelivery { channel: kind, recipient_kind: "device", recipient_id: id });

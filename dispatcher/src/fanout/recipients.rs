@@ -41,6 +41,7 @@ pub async fn resolve(app: &App, batch: &[Leased]) -> anyhow::Result<HashMap<i64,
                 "webhook" => hooks.get(&d.recipient_id),
                 "subscription" => subs.get(&d.recipient_id),
                 "device" => return Some((d.id, Recipient::Device { id: d.recipient_id })),
+                "child" => return Some((d.id, Recipient::Child { id: d.recipient_id })),
                 _ => None,
             };
             r.map(|r| (d.id, r.clone()))

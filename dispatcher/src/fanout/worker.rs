@@ -163,7 +163,9 @@ async fn write(app: &App, batch: &[Done]) -> Result<(), sqlx::Error> {
                 dropped.push(d);
                 Completion::Failed(error.clone())
             }
-            Outcome::Retry { error, .. } if i64::from(d.attempts) >= max => {
+            // A child instance of a cascade is tried until the alert expires: it may be away
+            // for longer than any count of attempts, and its residents still need the warning.
+            Outcome::Retry { error, .. } if i64::from(d.attempts) >= max && d.channel != channels::cascade::NAME => {
                 Completion::Failed(format!("gave up after {} attempts; the last: {error}", d.attempts))
             }
             Outcome::Retry { not_before, error } => {

@@ -6,17 +6,18 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cap_alerts::Finding;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
 use super::etag;
-use super::extract::{Segment, body_bytes, has_media_type};
+use super::extract::{ApiQuery, Segment, body_bytes, has_media_type};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::db::{alerts, now_ms};
 use crate::domain::alerts::ingest;
 use crate::domain::alerts::view::AlertSummary;
 use crate::domain::caller::Caller;
+use crate::domain::cascade::report::ChildReport;
 use crate::domain::error::Error;
 use crate::domain::feed;
 use crate::domain::roles::Role;
@@ -35,6 +36,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .body_media("application/cap+xml")
         .returns::<IngestReport>(),
+        Endpoint::get(
+            "/api/v1/cap/report",
+            Access::Roles(INGESTERS),
+            "cap",
+            "How the fan-out of a posted alert stands (a cascade's parent asks); a token sees what it posted",
+            report,
+        )
+        .returns::<ChildReport>(),
         Endpoint::get("/cap/alerts.atom", Access::Public, "feed", "The Atom index of active public alerts", atom),
         Endpoint::get(
             "/cap/alerts/{file}",
@@ -69,6 +78,22 @@ async fn post_cap(State(app): State<App>, caller: Caller, req: Request) -> ApiRe
     let report =
         IngestReport { alert: AlertSummary::of(&done.row), findings: done.findings, duplicate: done.duplicate };
     Ok((status, Json(report)).into_response())
+}
+
+/// Which posted alert: its sender and identifier.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    sender: String,
+    identifier: String,
+}
+
+async fn report(
+    State(app): State<App>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<ChildReport>> {
+    Ok(Json(crate::domain::cascade::report::for_parent(&app, &caller, &q.sender, &q.identifier).await?))
 }
 
 fn cached(headers: &HeaderMap, body: Vec<u8>, media: &'static str, max_age: u32) -> Response {

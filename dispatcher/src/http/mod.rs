@@ -8,6 +8,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cap;
+pub mod cascade;
 pub mod channels;
 pub mod deliveries;
 pub mod device_protocol;

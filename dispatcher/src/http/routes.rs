@@ -150,6 +150,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(super::timeline::endpoints());
     all.extend(super::webhooks::endpoints());
     all.extend(super::feeds::endpoints());
+    all.extend(super::cascade::endpoints());
     all.extend(super::channels::endpoints());
     all.extend(super::residents::endpoints());
     all.extend(super::resident_figures::endpoints());

@@ -10,6 +10,7 @@ mod agent;
 mod authz;
 mod browser;
 mod cap;
+mod cascade;
 mod cli_admin;
 mod cli_cap;
 mod cli_residents;

@@ -43,12 +43,18 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
             return Err(Error::Findings(rejection.findings));
         }
     };
-    if app.settings.ingest.policy == IngestPolicy::Refuse {
+    // A parent of a cascade (known by its token's name) has its own policy and signature rule.
+    let parent = match &caller.actor {
+        crate::domain::audit::Actor::Token { name, .. } => app.settings.cascade.parent(name),
+        _ => None,
+    };
+    let policy = parent.map_or(app.settings.ingest.policy, |p| p.policy);
+    if policy == IngestPolicy::Refuse {
         Metrics::count(&app.metrics.cap_ingest, "refused");
         return Err(Error::Forbidden("this instance does not accept posted CAP (ingest.policy = refuse)".into()));
     }
     // A signed message is always verified; an unsigned or untrusted one only if required.
-    let must_sign = app.settings.ingest.must_sign(&caller.actor);
+    let must_sign = app.settings.ingest.must_sign(&caller.actor) || parent.is_some_and(|p| p.require_signature);
     let signature = match signatures::check(app, bytes).and_then(|c| c.required(must_sign)) {
         Ok(checked) => checked,
         Err(e) => {
@@ -72,20 +78,34 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         crate::domain::audit::Actor::Token { id, .. } => Some(*id),
         _ => None,
     };
-    let policy = app.settings.ingest.policy;
+    // A parent's Cancel is never held for a local approver: a correction takes one step. What
+    // of its thread still waits here for an approver is withdrawn with it.
+    let parent_cancel = parent.is_some() && alert.msg_type == cap_alerts::model::MsgType::Cancel;
     let incoming = Incoming {
-        origin: "ingested",
+        origin: if parent.is_some() { "cascade" } else { "ingested" },
         token,
-        issue: policy == IngestPolicy::Issue,
+        issue: policy == IngestPolicy::Issue || parent_cancel,
         action: "cap.ingest",
         details: json!({
             "identifier": alert.identifier,
             "sender": alert.sender,
             "policy": policy,
+            "parent": parent.is_some(),
             "signature": signature.audit(),
         }),
     };
     let row = store_incoming(app, &mut tx, caller, alert, bytes, incoming).await?;
+    if parent_cancel {
+        let waiting = [State::Submitted.as_str(), State::Approved.as_str()];
+        for m in alerts::thread(&mut tx, row.thread_id).await? {
+            if m.id != row.id && waiting.contains(&m.state.as_str()) {
+                let reason = Some("cancelled by the parent instance");
+                alerts::transition(&mut tx, m.id, &waiting, State::Withdrawn.as_str(), Mark::None, reason).await?;
+                let m = get(&mut tx, m.id).await?;
+                record(&mut tx, caller, "alert.withdraw", &m, json!({ "reason": reason })).await?;
+            }
+        }
+    }
     tx.commit().await?;
     app.wake.plan();
     Metrics::count(&app.metrics.cap_ingest, "accepted");

@@ -112,6 +112,7 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
         }
         ("POST", "/api/v1/alerts/{id}/cancel") => case(Staff, Json(|_| json!({ "kind": "cancel", "note": "over" }))),
         ("GET", p) if p.starts_with("/api/v1/alerts/{id}/deliveries") => case(Staff, Nothing),
+        ("GET", "/api/v1/alerts/{id}/cascade" | "/api/v1/cascade/children") => case(Staff, Nothing),
 
         ("POST", "/api/v1/webhooks") => {
             stored(Staff, Json(|_| json!({ "name": "ops desk", "url": "http://127.0.0.1:9/hook" })), "/api/v1/webhooks")
@@ -209,6 +210,7 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
 
         ("GET", "/api/v1/audit" | "/api/v1/audit/verify") => case(Staff, Nothing),
         ("POST", "/api/v1/cap") => case(Staff, Media("application/cap+xml", |_| cap("ROC-EX-1").into_bytes())),
+        ("GET", "/api/v1/cap/report") => case(Staff, Nothing),
         ("GET", "/cap/alerts.atom" | "/cap/alerts/{file}") => case(Anyone, Nothing),
         ("GET", "/healthz" | "/readyz" | "/api/openapi.json") => case(Anyone, Nothing),
         ("GET", "/metrics") => case(Staff, Nothing),
