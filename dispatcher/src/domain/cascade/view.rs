@@ -18,7 +18,7 @@ pub struct CascadeView {
     pub alert_id: i64,
     /// One entry per child the alert was handed to.
     pub children: Vec<ChildView>,
-    /// Children the alert was handed to, and how many of them took it.
+    /// Children the alert was handed to (or is being retried to).
     pub handed_to: usize,
     /// Children that took it (their answer was 2xx).
     pub taken_by: usize,
