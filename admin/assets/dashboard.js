@@ -1,6 +1,7 @@
 // After issue: per channel, how many deliveries are queued, sent, delivered, acknowledged or
-// failed, kept current by Server-Sent Events; the failures with their reasons; the other
-// messages of the thread; and the corrections in one click (Update, Cancel, All clear, false
+// failed, kept current by Server-Sent Events; the towns it was handed to (a cascade's
+// children) with what each reports; the failures with their reasons; the other messages of the
+// thread; and the corrections in one click (Update, Cancel, All clear, false
 // alarm), each prefilled by the server from this alert.
 
 import { api } from './api.js';
@@ -78,6 +79,44 @@ async function thread(box, alert) {
   );
 }
 
+/** Delivered in some way: sent, confirmed or acknowledged, over every channel of a report. */
+function reachedIn(report) {
+  return Object.values(report.channels).reduce((n, c) => n + (c.sent || 0) + (c.delivered || 0) + (c.acknowledged || 0), 0);
+}
+
+/** The towns (child instances) the alert was handed to, and what each reports; nothing when
+ * it went to none. */
+async function cascade(box, id) {
+  const v = await api('GET', `/api/v1/alerts/${id}/cascade`);
+  if (!v.handedTo) return fill(box);
+  const row = (c) => {
+    const r = c.report;
+    const why = ['queued', 'failed'].includes(c.status) && c.lastError ? ` (${c.lastError})` : '';
+    return h(
+      'tr',
+      { 'data-child': c.name },
+      h('th', { scope: 'row', text: c.name }),
+      h('td', { class: 'hand-over', 'data-status': c.status, text: t(`ho_${c.status}`) + why }),
+      h('td', { class: 'there', text: r ? t(`state_${r.state}`) || r.state : t('noReport') }),
+      h('td', { class: 'num', 'data-status': 'reached', text: r ? String(reachedIn(r)) : '' }),
+      h('td', { class: 'num', 'data-status': 'failed', text: r ? String(Object.values(r.channels).reduce((n, ch) => n + (ch.failed || 0), 0)) : '' }),
+      h('td', { text: c.reportedMs ? when(c.reportedMs) : c.reportError || '' }),
+    );
+  };
+  const cols = ['colTown', 'colHandOver', 'colThere', 'colReached', 'colFailed', 'colReported'];
+  fill(
+    box,
+    h(
+      'table',
+      { class: 'deliveries', id: 'cascade' },
+      h('caption', { text: t('cascadeTitle') }),
+      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', text: t(c) })))),
+      h('tbody', {}, v.children.map(row)),
+    ),
+    h('p', { class: 'hint', id: 'cascade-total', text: t('cascadeTotal', { total: v.combinedTotal }) }),
+  );
+}
+
 function corrections(app, alert, error) {
   if (alert.state !== 'issued' || alert.msgType === 'Cancel') return null;
   const send = (kind) => async () => {
@@ -152,6 +191,7 @@ export async function dashboard(main, app, alert) {
   const chartBox = h('section', { id: 'chart-box' });
   const chart = chartUpdater(chartBox, alert.id);
   const threadBox = h('section', { id: 'thread-box' });
+  const cascadeBox = h('section', { id: 'cascade-box' });
   const error = h('p', { class: 'error', role: 'alert', id: 'dashboard-error' });
   fill(
     main,
@@ -161,13 +201,16 @@ export async function dashboard(main, app, alert) {
     error,
     table,
     live,
+    cascadeBox,
     chartBox,
     failBox,
     threadBox,
   );
   const first = await api('GET', `/api/v1/alerts/${alert.id}/deliveries`);
   counts(table, first);
-  await Promise.all([failures(failBox, alert.id), thread(threadBox, alert), chart.now(first)]);
+  await Promise.all([failures(failBox, alert.id), thread(threadBox, alert), chart.now(first), cascade(cascadeBox, alert.id).catch(() => {})]);
+  // The towns report every few seconds to this instance, not through the stream: ask as often.
+  const towns = setInterval(() => cascade(cascadeBox, alert.id).catch(() => {}), 5000);
   let failed = -1;
   const source = new EventSource(`/api/v1/alerts/${alert.id}/deliveries/stream`);
   source.addEventListener('open', () => {
@@ -191,5 +234,6 @@ export async function dashboard(main, app, alert) {
   app.onLeave(() => {
     source.close();
     chart.stop();
+    clearInterval(towns);
   });
 }

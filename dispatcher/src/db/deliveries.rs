@@ -108,7 +108,7 @@ pub async fn claim(
         "UPDATE deliveries SET lease_owner = $2, lease_expires_ms = $3, fence = fence + 1, attempts = attempts + 1, updated_ms = $4 \
          WHERE id IN (SELECT id FROM deliveries WHERE channel = $1 AND status = 'queued' AND next_attempt_ms <= $4 \
          AND (lease_expires_ms IS NULL OR lease_expires_ms < $4) AND (expires_ms IS NULL OR expires_ms > $4) \
-         AND alert_id NOT IN (SELECT id FROM alerts WHERE state IN ('superseded', 'cancelled')) \
+         AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id AND a.state IN ('superseded', 'cancelled')) \
          ORDER BY priority, next_attempt_ms, id LIMIT $5 {lock}) \
          RETURNING id, alert_id, channel, recipient_kind, recipient_id, priority, attempts, fence"
     );
@@ -142,9 +142,13 @@ pub async fn complete(ex: &mut impl Executor, done: &[(i64, i64, Completion)]) -
             Completion::Retry { at_ms, error } => ("queued", None, Some(error.clone()), Some(*at_ms)),
             Completion::Failed(e) => ("failed", None, Some(e.clone()), None),
         };
+        // A send to retry whose alert was superseded or cancelled meanwhile ends here: the
+        // correction's `cancel_queued` skipped it while it was leased.
         let n = exec!(
             ex,
-            "UPDATE deliveries SET status = $3, provider_id = COALESCE($4, provider_id), last_error = $5, \
+            "UPDATE deliveries SET status = CASE WHEN $3 = 'queued' AND EXISTS (SELECT 1 FROM alerts a \
+             WHERE a.id = deliveries.alert_id AND a.state IN ('superseded', 'cancelled')) THEN 'cancelled' ELSE $3 END, \
+             provider_id = COALESCE($4, provider_id), last_error = $5, \
              next_attempt_ms = COALESCE($6, next_attempt_ms), \
              sent_ms = CASE WHEN $3 IN ('sent', 'delivered') THEN COALESCE(sent_ms, $7) ELSE sent_ms END, \
              delivered_ms = CASE WHEN $3 = 'delivered' THEN $7 ELSE delivered_ms END, \
@@ -181,14 +185,15 @@ pub async fn cancel_queued(ex: &mut impl Executor, alert_ids: &[i64]) -> Result<
 
 /// Ends the queued deliveries of alerts that an Update superseded or a Cancel ended, once no
 /// worker holds them: `cancel_queued` skips a delivery that was being sent when the
-/// correction was issued, and if that send must be retried it comes back queued. `claim` never
-/// takes such a delivery; this records that it will not go out.
+/// correction was issued; `complete` ends it if that send must be retried, unless the two
+/// transactions crossed, or the worker died holding it. `claim` never takes such a delivery
+/// (a primary-key probe per candidate); this records that it will not go out.
 pub async fn cancel_ended(ex: &mut impl Executor) -> Result<u64, sqlx::Error> {
     exec!(
         ex,
         "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_expires_ms = NULL, updated_ms = $1 \
          WHERE status = 'queued' AND (lease_expires_ms IS NULL OR lease_expires_ms < $1) \
-         AND alert_id IN (SELECT id FROM alerts WHERE state IN ('superseded', 'cancelled'))",
+         AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id AND a.state IN ('superseded', 'cancelled'))",
         now_ms()
     )
 }

@@ -9,6 +9,7 @@
 //! `test-output/admin/`.
 
 mod a11y;
+mod cascade;
 mod desk;
 mod keyboard;
 mod map;

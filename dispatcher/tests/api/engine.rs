@@ -236,13 +236,19 @@ on_both_quiet!(a_send_in_flight_when_its_alert_is_cancelled_is_not_retried, |t: 
     let mut tx = t.app.db.begin().await.unwrap();
     deliveries::complete(&mut tx, &[(leased[0].id, leased[0].fence, retry)]).await.unwrap();
     tx.commit().await.unwrap();
+    assert_eq!(statuses(&t.app, original).await, ["cancelled"], "the retry of a cancelled warning ends there");
     while worker::drain_once(&t.app, &t.memory_rt, 10).await.unwrap() > 0 {}
     let sent: Vec<i64> = t.memory.sent().iter().map(|s| s.alert_id).collect();
     assert_eq!(sent, [cancel.id], "only the Cancel goes out, never the cancelled warning");
+    // Had the retry been recorded while the Cancel's transaction was still open, the delivery
+    // would be queued again: no worker takes it, and housekeeping ends it.
+    raw_sql(&t.app, "UPDATE deliveries SET status = 'queued' WHERE status = 'cancelled'").await.unwrap();
+    assert_eq!(worker::drain_once(&t.app, &t.memory_rt, 10).await.unwrap(), 0);
     let mut tx = t.app.db.begin().await.unwrap();
     assert_eq!(deliveries::cancel_ended(&mut tx).await.unwrap(), 1);
     tx.commit().await.unwrap();
     assert_eq!(statuses(&t.app, original).await, ["cancelled"]);
+    assert_eq!(t.memory.sent().len(), 1);
 });
 
 on_both_quiet!(expired_alerts_are_not_attempted, |t: TestApp| async move {
