@@ -152,9 +152,14 @@ pub fn spawn_background(app: App) -> JoinHandle<()> {
 
 /// Asks the database every five seconds whether it answers, and says so in the log when that
 /// changes: a database cut off by the network gives no error of its own, only silence.
+///
+/// On PostgreSQL, when the pool has not answered for three checks running but the server
+/// answers a connection of its own, the pool's connections are stuck on a network that went
+/// silent (sqlx's unbounded ping on release can hold a slot for ever): the pool is replaced.
 async fn watch_database(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut up = true;
+    let mut down_checks = 0u32;
     loop {
         tick.tick().await;
         let now_up = app.db.ping(Duration::from_secs(5)).await;
@@ -165,6 +170,19 @@ async fn watch_database(app: App) {
                 tracing::error!("the database does not answer within 5 s; work waits and is retried");
             }
             up = now_up;
+        }
+        down_checks = if now_up { 0 } else { down_checks + 1 };
+        if let crate::db::Db::Postgres(pg) = &app.db
+            && down_checks >= 3
+            && pg.answers_fresh(Duration::from_secs(5)).await
+        {
+            match pg.renew() {
+                Ok(()) => {
+                    tracing::warn!("PostgreSQL answers, but the pool's connections did not: the pool was renewed")
+                }
+                Err(e) => tracing::warn!(error = %e, "renewing the PostgreSQL pool failed; will retry"),
+            }
+            down_checks = 0;
         }
     }
 }

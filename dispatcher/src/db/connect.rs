@@ -53,21 +53,41 @@ pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
             .context("cannot open the SQLite database")?;
         Ok(Db::Sqlite(pool))
     } else {
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings a connection on its way back to the pool and before handing it out,
-            // without a time limit: on a connection the network silently dropped (a failover,
-            // a forgetful NAT) that waits for ever and the pool never recovers (the partition
-            // test's failover case). Our own bounded pings come first and have such a
-            // connection dropped instead.
-            .after_release(|conn, _| Box::pin(bounded_ping(conn)))
-            // Likewise before a connection is handed out (sqlx's own test would wait unbounded).
-            .test_before_acquire(false)
-            .before_acquire(|conn, _| Box::pin(bounded_ping(conn)))
-            .connect(url)
-            .await
-            .context("cannot connect to PostgreSQL")?;
-        Ok(Db::Postgres(pool))
+        let pool = pg_options(settings).connect(url).await.context("cannot connect to PostgreSQL")?;
+        Ok(Db::Postgres(super::Pg::new(pool, settings.clone())))
     }
+}
+
+/// The PostgreSQL pool's options.
+fn pg_options(settings: &Database) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection on its way back to the pool and before handing it out,
+        // without a time limit: on a connection the network silently dropped (a failover,
+        // a forgetful NAT) that waits for ever and the pool never recovers (the partition
+        // test's failover case). Our own bounded pings come first and have such a
+        // connection dropped instead. sqlx 0.9 still pings once more, unbounded, after ours
+        // on release; a connection silenced in between holds its pool slot for ever, which
+        // `Pg::renew` (run by the server's database watcher) repairs.
+        .after_release(|conn, _| Box::pin(bounded_ping(conn)))
+        // Likewise before a connection is handed out (sqlx's own test would wait unbounded).
+        .test_before_acquire(false)
+        .before_acquire(|conn, _| Box::pin(bounded_ping(conn)))
+}
+
+/// A new pool with the same settings, connecting on demand (it does not wait for the server).
+pub(super) fn pg_pool_lazy(settings: &Database) -> Result<sqlx::PgPool, sqlx::Error> {
+    pg_options(settings).connect_lazy(settings.url.expose())
+}
+
+/// Whether PostgreSQL answers on a new connection of its own (outside the pool) within `limit`.
+pub(super) async fn pg_answers_fresh(settings: &Database, limit: Duration) -> bool {
+    let probe = async {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(settings.url.expose()).await.ok()?;
+        let one: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(&mut c).await.ok()?;
+        let _ = sqlx::Connection::close(c).await;
+        Some(one == 1)
+    };
+    tokio::time::timeout(limit, probe).await.ok().flatten().unwrap_or(false)
 }

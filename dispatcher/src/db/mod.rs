@@ -52,7 +52,48 @@ pub enum Db {
     /// The embedded default.
     Sqlite(SqlitePool),
     /// For several instances and larger deployments.
-    Postgres(PgPool),
+    Postgres(Pg),
+}
+
+/// The PostgreSQL pool, which the database watcher can replace when its connections are stuck
+/// while the server answers (see `connect::pg_options`).
+#[derive(Clone, Debug)]
+pub struct Pg(std::sync::Arc<PgInner>);
+
+#[derive(Debug)]
+struct PgInner {
+    pool: std::sync::RwLock<PgPool>,
+    settings: crate::config::Database,
+}
+
+impl Pg {
+    fn new(pool: PgPool, settings: crate::config::Database) -> Pg {
+        Pg(std::sync::Arc::new(PgInner { pool: std::sync::RwLock::new(pool), settings }))
+    }
+
+    /// The current pool (a cheap handle).
+    pub fn pool(&self) -> PgPool {
+        self.0.pool.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Whether the server answers on a connection of its own, outside the pool.
+    pub async fn answers_fresh(&self, limit: Duration) -> bool {
+        connect::pg_answers_fresh(&self.0.settings, limit).await
+    }
+
+    /// Replaces the pool with a new one; the old one's connections end as their holders let
+    /// go of them (those stuck on a silent network are abandoned with it).
+    pub fn renew(&self) -> Result<(), sqlx::Error> {
+        let fresh = connect::pg_pool_lazy(&self.0.settings)?;
+        let old =
+            std::mem::replace(&mut *self.0.pool.write().unwrap_or_else(std::sync::PoisonError::into_inner), fresh);
+        // Closing waits for connections in use; a stuck one would hold a task for ever, so
+        // the old pool is closed in the background, bounded.
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(60), old.close()).await;
+        });
+        Ok(())
+    }
 }
 
 /// Which backend a database runs on.
@@ -136,7 +177,7 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(deadline(p.begin_with("BEGIN IMMEDIATE")).await?),
-            Db::Postgres(p) => Tx::Postgres(deadline(p.begin()).await?),
+            Db::Postgres(p) => Tx::Postgres(deadline(p.pool().begin()).await?),
         })
     }
 
@@ -144,7 +185,7 @@ impl Db {
     pub async fn read(&self) -> Result<PoolConn, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(p) => PoolConn::Sqlite(deadline(p.acquire()).await?),
-            Db::Postgres(p) => PoolConn::Postgres(deadline(p.acquire()).await?),
+            Db::Postgres(p) => PoolConn::Postgres(deadline(p.pool().acquire()).await?),
         })
     }
 
@@ -152,7 +193,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
-            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(&p.pool()).await,
         }
     }
 
@@ -171,7 +212,7 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres(p) => p.pool().close().await,
         }
     }
 }

@@ -84,9 +84,9 @@ pub async fn notify_others(ex: &mut impl Executor, what: &str) -> Result<(), sql
 
 /// Forwards PostgreSQL notifications to this process's signals, reconnecting as needed.
 pub async fn listen(db: Db, wake: Arc<Wake>) {
-    let Db::Postgres(pool) = db else { return };
+    let Db::Postgres(pg) = db else { return };
     loop {
-        match sqlx::postgres::PgListener::connect_with(&pool).await {
+        match sqlx::postgres::PgListener::connect_with(&pg.pool()).await {
             Ok(mut l) => {
                 if l.listen(CHANNEL).await.is_err() {
                     tokio::time::sleep(Duration::from_secs(1)).await;

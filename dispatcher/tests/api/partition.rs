@@ -165,3 +165,33 @@ async fn cut_off(forget: bool) {
         drop_database(admin, name);
     }
 }
+
+/// A pool whose every connection is held for ever, as sqlx's unbounded ping on release can
+/// hold one after the network went silent, answers nothing though the server does: the
+/// watcher's test (a connection of its own) sees the difference, and renewing the pool brings
+/// the work back.
+#[tokio::test]
+async fn a_pool_whose_connections_are_all_stuck_is_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, pg)) = crate::support::fresh_database(Backend::Postgres, dir.path()).await else { return };
+    let mut s = crate::support::settings(&url);
+    s.database.max_connections = 3;
+    let app = dispatcher::app::App::open(s).await.unwrap();
+    let dispatcher::db::Db::Postgres(pool) = &app.db else { unreachable!("a PostgreSQL database") };
+    let mut stuck = Vec::new();
+    for _ in 0..3 {
+        stuck.push(app.db.read().await.unwrap());
+    }
+    assert!(!app.db.ping(Duration::from_secs(2)).await, "no connection is free");
+    assert!(pool.answers_fresh(Duration::from_secs(5)).await, "the server answers a connection of its own");
+    pool.renew().unwrap();
+    assert!(app.db.ping(Duration::from_secs(5)).await, "the new pool answers");
+    let mut tx = app.db.begin().await.unwrap();
+    dispatcher::db::audit::last(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    drop(stuck);
+    app.db.close().await;
+    if let Some((admin, name)) = pg {
+        drop_database(admin, name);
+    }
+}
