@@ -65,6 +65,7 @@ impl Deref for App {
 impl App {
     /// Opens the database, applies migrations and loads the secret key.
     pub async fn open(settings: Settings) -> anyhow::Result<App> {
+        db::set_query_timeout(std::time::Duration::from_secs(u64::from(settings.database.query_timeout_seconds)));
         let db = db::connect(&settings.database).await?;
         db.migrate().await.context("applying database migrations")?;
         let key = secret_key(&settings)?;

@@ -25,7 +25,7 @@ const COLUMNS: &str = "seq, at_ms, actor, action, target, alert_id, alert_versio
 /// lock that `BEGIN IMMEDIATE` already holds.
 pub async fn lock(ex: &mut impl Executor) -> Result<(), sqlx::Error> {
     if let Conn::Postgres(c) = ex.conn() {
-        sqlx::query("SELECT pg_advisory_xact_lock(7461)").execute(&mut *c).await?;
+        super::deadline(sqlx::query("SELECT pg_advisory_xact_lock(7461)").execute(&mut *c)).await?;
     }
     Ok(())
 }

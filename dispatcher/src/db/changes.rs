@@ -10,11 +10,15 @@ use super::{Conn, Executor};
 pub async fn stamp(ex: &mut impl Executor) -> Result<i64, sqlx::Error> {
     match ex.conn() {
         Conn::Sqlite(c) => {
-            sqlx::query_scalar("UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
-                .fetch_one(&mut *c)
-                .await
+            super::deadline(
+                sqlx::query_scalar("UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+                    .fetch_one(&mut *c),
+            )
+            .await
         }
-        Conn::Postgres(c) => sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint").fetch_one(&mut *c).await,
+        Conn::Postgres(c) => {
+            super::deadline(sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint").fetch_one(&mut *c)).await
+        }
     }
 }
 
@@ -29,9 +33,10 @@ pub async fn before_read(ex: &mut impl Executor) -> Result<Option<Cursor>, sqlx:
     match ex.conn() {
         Conn::Sqlite(_) => Ok(None),
         Conn::Postgres(c) => {
-            let x: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                .fetch_one(&mut *c)
-                .await?;
+            let x: i64 = super::deadline(
+                sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").fetch_one(&mut *c),
+            )
+            .await?;
             Ok(Some(Cursor(x)))
         }
     }

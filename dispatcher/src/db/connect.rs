@@ -10,9 +10,6 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::Db;
 use crate::config::Database;
 
-/// Opens the pool. SQLite runs in WAL mode with foreign keys on and a long busy timeout;
-/// writes begin with `BEGIN IMMEDIATE` (see `Db::begin`), so concurrent writers wait for each
-/// other instead of failing.
 /// How long a pooled connection may take to answer a ping.
 const RELEASE_PING: Duration = Duration::from_secs(3);
 
@@ -29,8 +26,73 @@ async fn bounded_ping(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error
     }
 }
 
+/// The limits each PostgreSQL session sets on itself, as `(name, value)`: the server ends what
+/// its client no longer can.
+///
+/// A failover or a forgetful network can cut a client off in the middle of a transaction
+/// without the server hearing of it. That session then sits `idle in transaction` holding its
+/// row locks for as long as the server keeps the TCP connection (hours), and every statement
+/// that needs those rows waits behind it: the fan-out planner's claim skips its locked
+/// `fanouts` row, and a re-insert of its uncommitted `deliveries` waits on them (the failover
+/// partition test's stall). So: a transaction left idle longer than the client's own deadline
+/// is ended by the server (`idle_in_transaction_session_timeout`), a statement cannot outrun
+/// the deadline (`statement_timeout`, one second longer so the client's error comes first),
+/// and TCP keepalives, a user timeout and the client-connection check make the server notice a
+/// vanished peer within minutes even mid-statement.
+pub fn session_settings(query_timeout_seconds: u32) -> Vec<(&'static str, String)> {
+    let deadline_ms = u64::from(query_timeout_seconds.max(1)) * 1000;
+    vec![
+        ("statement_timeout", (deadline_ms + 1000).to_string()),
+        ("idle_in_transaction_session_timeout", deadline_ms.to_string()),
+        ("tcp_keepalives_idle", "60".to_owned()),
+        ("tcp_keepalives_interval", "10".to_owned()),
+        ("tcp_keepalives_count", "6".to_owned()),
+    ]
+}
+
+/// Sets [`session_settings`] on a new connection, and where the server is new enough the TCP
+/// user timeout (PostgreSQL 12) and the client-connection check (PostgreSQL 14). Bounded like
+/// a ping: a connection that does not answer is refused.
+async fn set_session(conn: &mut sqlx::PgConnection, query_timeout_seconds: u32) -> Result<(), sqlx::Error> {
+    let mut sets = session_settings(query_timeout_seconds);
+    let set = async {
+        let version: i32 = sqlx::query_scalar("SELECT CAST(current_setting('server_version_num') AS INTEGER)")
+            .fetch_one(&mut *conn)
+            .await?;
+        if version >= 120_000 {
+            sets.push(("tcp_user_timeout", "120000".to_owned()));
+        }
+        if version >= 140_000 {
+            sets.push(("client_connection_check_interval", "5000".to_owned()));
+        }
+        let mut q = String::from("SELECT ");
+        for (i, _) in sets.iter().enumerate() {
+            if i > 0 {
+                q.push_str(", ");
+            }
+            q.push_str(&format!("set_config(${}, ${}, false)", 2 * i + 1, 2 * i + 2));
+        }
+        // Only placeholders are spliced in; the names and values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+        for (name, value) in &sets {
+            query = query.bind(*name).bind(value.as_str());
+        }
+        query.execute(&mut *conn).await.map(|_| ())
+    };
+    match tokio::time::timeout(RELEASE_PING, set).await {
+        Ok(r) => r,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "a new connection did not answer while setting its limits",
+        ))),
+    }
+}
+
+/// Opens the pool. SQLite runs in WAL mode with foreign keys on and a long busy timeout;
+/// writes begin with `BEGIN IMMEDIATE` (see `Db::begin`), so concurrent writers wait for each
+/// other instead of failing. PostgreSQL sessions set their own limits ([`session_settings`]).
+/// The process's client-side deadline (`db::set_query_timeout`) is the caller's to set.
 pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
-    super::set_query_timeout(Duration::from_secs(u64::from(settings.query_timeout_seconds)));
     let url = settings.url.expose();
     if url.starts_with("sqlite:") {
         let synchronous = match settings.sqlite_synchronous.as_str() {
@@ -60,6 +122,7 @@ pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
 
 /// The PostgreSQL pool's options.
 fn pg_options(settings: &Database) -> PgPoolOptions {
+    let limit = settings.query_timeout_seconds;
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_secs(10))
@@ -74,6 +137,7 @@ fn pg_options(settings: &Database) -> PgPoolOptions {
         // Likewise before a connection is handed out (sqlx's own test would wait unbounded).
         .test_before_acquire(false)
         .before_acquire(|conn, _| Box::pin(bounded_ping(conn)))
+        .after_connect(move |conn, _| Box::pin(set_session(conn, limit)))
 }
 
 /// A new pool with the same settings, connecting on demand (it does not wait for the server).

@@ -32,7 +32,8 @@ pub async fn insert_batch(
             let channels: Vec<&str> = rows.iter().map(|r| &*r.channel).collect();
             let kinds: Vec<&str> = rows.iter().map(|r| r.recipient_kind).collect();
             let ids: Vec<i64> = rows.iter().map(|r| r.recipient_id).collect();
-            let r = sqlx::query(
+            let r = super::deadline(
+                sqlx::query(
                 "INSERT INTO deliveries (alert_id, channel, recipient_kind, recipient_id, priority, status, next_attempt_ms, \
                  expires_ms, created_ms, updated_ms) \
                  SELECT $1, c, k, r, $2, 'queued', $3, $4, $3, $3 FROM UNNEST($5::text[], $6::text[], $7::bigint[]) AS u(c, k, r) \
@@ -45,7 +46,8 @@ pub async fn insert_batch(
             .bind(channels)
             .bind(kinds)
             .bind(ids)
-            .execute(&mut *c)
+            .execute(&mut *c),
+            )
             .await?;
             Ok(r.rows_affected())
         }
@@ -70,7 +72,7 @@ pub async fn insert_batch(
                         .push_bind(now);
                 });
                 q.push(" ON CONFLICT DO NOTHING");
-                n += q.build().execute(&mut *c).await?.rows_affected();
+                n += super::deadline(q.build().execute(&mut *c)).await?.rows_affected();
             }
             Ok(n)
         }

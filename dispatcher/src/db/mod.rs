@@ -44,7 +44,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
-pub use connect::connect;
+pub use connect::{connect, session_settings};
 
 /// The database: a pool on one of the two backends.
 #[derive(Clone, Debug)]
@@ -189,11 +189,19 @@ impl Db {
         })
     }
 
-    /// Applies the embedded migrations of this backend.
+    /// Applies the embedded migrations of this backend. On PostgreSQL they run on a connection
+    /// of their own without the sessions' statement limit (a migration may rewrite a large
+    /// table), which is closed afterwards rather than returned to the pool.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
-            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(&p.pool()).await,
+            Db::Postgres(p) => {
+                let mut c = deadline(p.pool().acquire()).await?.detach();
+                deadline(sqlx::query("SET statement_timeout = 0").execute(&mut c)).await?;
+                let r = sqlx::migrate!("migrations/postgres").run(&mut c).await;
+                let _ = sqlx::Connection::close(c).await;
+                r
+            }
         }
     }
 
@@ -263,4 +271,46 @@ pub fn id_list(ids: &[i64]) -> String {
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every statement the dispatcher sends runs under a time limit: `deadline` (or, in
+    /// `connect.rs`, the connection checks' own bounded timeouts). A statement without one
+    /// waits for ever on a database the network cut off (the failover partition test's
+    /// stall began with the bulk insert of deliveries, which had none).
+    #[test]
+    fn every_statement_runs_under_a_deadline() {
+        let mut missing = Vec::new();
+        let mut files = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut seen = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            // Its statements check a connection within `RELEASE_PING` or the probe's limit.
+            if path.ends_with("db/connect.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".execute", ".fetch_one", ".fetch_all", ".fetch_optional", ".fetch"] {
+                for (at, _) in text.match_indices(&format!("{call}(&mut")) {
+                    seen += 1;
+                    // The statement the call ends: back to the previous `;`, `{` or `}`.
+                    let start = text[..at].rfind([';', '{', '}']).map_or(0, |i| i + 1);
+                    let statement = &text[start..at];
+                    if !(statement.contains("deadline(") || statement.contains("timeout(")) {
+                        let line = text[..at].lines().count();
+                        missing.push(format!("{}:{line}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 10, "the check found only {seen} statements: has the code moved?");
+        assert!(missing.is_empty(), "statements without a deadline: {missing:#?}");
+    }
 }

@@ -100,7 +100,7 @@ pub async fn insert_many(
                         .push_bind(seq);
                 });
                 q.push(" RETURNING id, address_hash");
-                q.build_query_as::<(i64, String)>().fetch_all(&mut *$c).await?
+                super::deadline(q.build_query_as::<(i64, String)>().fetch_all(&mut *$c)).await?
             }};
         }
         out.extend(match ex.conn() {
@@ -132,7 +132,7 @@ pub async fn insert_places_many(ex: &mut impl Executor, places: &[NewPlace]) -> 
                         .push_bind(now)
                         .push_bind(seq);
                 });
-                q.build().execute(&mut *$c).await?.rows_affected()
+                super::deadline(q.build().execute(&mut *$c)).await?.rows_affected()
             }};
         }
         n += match ex.conn() {

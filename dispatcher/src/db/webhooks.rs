@@ -53,7 +53,7 @@ pub async fn insert_many(ex: &mut impl Executor, rows: &[(String, String, String
                         .push_bind(now)
                         .push_bind(now);
                 });
-                q.build().execute(&mut *$c).await?.rows_affected()
+                super::deadline(q.build().execute(&mut *$c)).await?.rows_affected()
             }};
         }
         n += match ex.conn() {

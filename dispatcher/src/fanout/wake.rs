@@ -77,10 +77,15 @@ impl Wake {
 /// Tells other instances (PostgreSQL) when the transaction commits: `plan` or `send:CHANNEL`.
 pub async fn notify_others(ex: &mut impl Executor, what: &str) -> Result<(), sqlx::Error> {
     if let Conn::Postgres(c) = ex.conn() {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(what).execute(&mut *c).await?;
+        crate::db::deadline(sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(what).execute(&mut *c)).await?;
     }
     Ok(())
 }
+
+/// How long the listener may hear nothing before it checks its connection.
+const QUIET_CHECK: Duration = Duration::from_secs(30);
+/// How long the listener's connection has to answer that check.
+const LISTENER_ANSWER: Duration = Duration::from_secs(5);
 
 /// Forwards PostgreSQL notifications to this process's signals, reconnecting as needed.
 pub async fn listen(db: Db, wake: Arc<Wake>) {
@@ -92,12 +97,30 @@ pub async fn listen(db: Db, wake: Arc<Wake>) {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
-                while let Ok(n) = l.recv().await {
-                    match n.payload().strip_prefix("send:") {
-                        Some(channel) => wake.send(channel),
-                        None => wake.plan(),
+                loop {
+                    // A listener whose network went silent would wait here for ever: after a
+                    // quiet spell it must answer a query of its own, or it is replaced.
+                    // (`recv` is cancel-safe, so timing it out loses no notification.)
+                    match tokio::time::timeout(QUIET_CHECK, l.recv()).await {
+                        Ok(Ok(n)) => match n.payload().strip_prefix("send:") {
+                            Some(channel) => wake.send(channel),
+                            None => wake.plan(),
+                        },
+                        Ok(Err(_)) => break,
+                        Err(_) => {
+                            let alive =
+                                tokio::time::timeout(LISTENER_ANSWER, sqlx::query("SELECT 1").execute(&mut l)).await;
+                            if !matches!(alive, Ok(Ok(_))) {
+                                tracing::warn!("the wake-up listener's connection stopped answering; reconnecting");
+                                break;
+                            }
+                        }
                     }
                 }
+                // Whatever was notified while the listener was away is found by polling;
+                // a wake-up now makes that prompt.
+                wake.plan();
+                wake.send_all();
             }
             Err(e) => tracing::warn!(error = %e, "listening for wake-ups failed; polling meanwhile"),
         }
