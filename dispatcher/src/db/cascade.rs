@@ -35,6 +35,10 @@ pub struct ToAsk {
     pub sent_ms: Option<i64>,
     pub settled: Option<bool>,
     pub asked_ms: Option<i64>,
+    /// The alert's state at the child in its last report (`issued`, `cancelled`, …).
+    pub child_state: Option<String>,
+    /// When the child's report last changed (`None` before it gave one, or when not known).
+    pub changed_ms: Option<i64>,
 }
 
 /// The deliveries to children, handed over, of alerts issued since `since_ms`.
@@ -42,7 +46,8 @@ pub async fn to_ask(ex: &mut impl Executor, since_ms: i64) -> Result<Vec<ToAsk>,
     fetch_all!(
         ex,
         ToAsk,
-        "SELECT d.alert_id, d.recipient_id AS child_id, a.sender, a.identifier, d.sent_ms, r.settled, r.asked_ms \
+        "SELECT d.alert_id, d.recipient_id AS child_id, a.sender, a.identifier, d.sent_ms, r.settled, r.asked_ms, \
+         r.child_state, r.changed_ms \
          FROM deliveries d JOIN alerts a ON a.id = d.alert_id \
          LEFT JOIN cascade_reports r ON r.alert_id = d.alert_id AND r.child_id = d.recipient_id \
          WHERE d.channel = 'cascade' AND d.status IN ('sent', 'delivered') AND a.issued_ms >= $1 \
@@ -67,6 +72,10 @@ pub struct ReportRow {
 }
 
 /// Records what a child answered; a failed question keeps the last report and notes why.
+/// `changed_ms` becomes the answer's `asked_ms` when its counts differ from the stored ones
+/// (or none were stored), and stays as it was otherwise, so it says how long the child's
+/// report has been quiet. `IS DISTINCT FROM` compares NULLs as values on both backends
+/// (SQLite has it since 3.39; the bundled one is newer).
 pub async fn record(ex: &mut impl Executor, r: &ReportRow) -> Result<u64, sqlx::Error> {
     if r.error.is_some() {
         return exec!(
@@ -81,11 +90,13 @@ pub async fn record(ex: &mut impl Executor, r: &ReportRow) -> Result<u64, sqlx::
     }
     exec!(
         ex,
-        "INSERT INTO cascade_reports (alert_id, child_id, child_alert_id, child_state, counts, total, settled, reported_ms, asked_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) \
+        "INSERT INTO cascade_reports (alert_id, child_id, child_alert_id, child_state, counts, total, settled, reported_ms, asked_ms, changed_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7, $7) \
          ON CONFLICT (alert_id, child_id) DO UPDATE SET child_alert_id = excluded.child_alert_id, \
          child_state = excluded.child_state, counts = excluded.counts, total = excluded.total, \
-         settled = excluded.settled, reported_ms = excluded.reported_ms, asked_ms = excluded.asked_ms, error = NULL",
+         settled = excluded.settled, reported_ms = excluded.reported_ms, asked_ms = excluded.asked_ms, error = NULL, \
+         changed_ms = CASE WHEN cascade_reports.counts IS DISTINCT FROM excluded.counts \
+         THEN excluded.asked_ms ELSE cascade_reports.changed_ms END",
         r.alert_id,
         r.child_id,
         r.child_alert_id,

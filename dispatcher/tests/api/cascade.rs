@@ -4,13 +4,15 @@
 //! `openssl`. The region signs its CAP; the towns trust only its CA. Nitra is down when the
 //! alert is issued and comes back later. A third child, far away, must not get the alert.
 //! Residents get Web Push and email from the real test peers, and each town's siren polls
-//! for its command and acknowledges it; the region sees every town's counts.
+//! for its command and acknowledges it; the region sees every town's counts, including an
+//! acknowledgement that comes after the town's fan-out has settled.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dispatcher::app::App;
 use dispatcher::config::Settings;
+use dispatcher::db::cascade::{self as store, ReportRow};
 use dispatcher::domain::alerts::corrections;
 use dispatcher::domain::alerts::phrases::Correction;
 use dispatcher::domain::audit::Actor;
@@ -21,8 +23,9 @@ use serde_json::{Value, json};
 
 use crate::crash::{Server, free_port, start_with};
 use crate::engine::{caller, issue};
+use crate::on_both;
 use crate::peers::{Peers, wait_for_port};
-use crate::support::{Auth, Backend, Body, content, drop_database, fresh_database, send, settings, sign_in};
+use crate::support::{Auth, Backend, Body, TestApp, content, drop_database, fresh_database, send, settings, sign_in};
 
 /// Residents per town, on each of push and email.
 const N: usize = 5;
@@ -216,6 +219,33 @@ async fn siren_commands(client: &reqwest::Client, town: &Town) -> Vec<Value> {
     body["commands"].as_array().cloned().unwrap_or_default()
 }
 
+/// The siren polls until it is given a command; gives the command's id.
+async fn siren_command(client: &reqwest::Client, town: &Town, what: &str) -> i64 {
+    let commands = until(30, what, || async {
+        let c = siren_commands(client, town).await;
+        (!c.is_empty()).then_some(c)
+    })
+    .await;
+    commands[0]["id"].as_i64().expect("a command has an id")
+}
+
+/// The siren reports its command done.
+async fn siren_acknowledges(client: &reqwest::Client, town: &Town, command: i64) {
+    let ack = client
+        .post(format!("{}/api/v1/device/ack", town.base()))
+        .bearer_auth(&town.siren)
+        .json(&json!({ "command": command, "state": "completed" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(ack.status().is_success(), "the siren's acknowledgement: {}", ack.status());
+}
+
+/// A child in the region's picture, by name.
+fn child_named(v: &Value, name: &str) -> Option<Value> {
+    v["children"].as_array()?.iter().find(|c| c["name"] == name).cloned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_regional_alert_reaches_each_touched_town_by_its_policy_and_the_region_sees_their_counts() {
     dispatcher::server::install_crypto_provider();
@@ -316,20 +346,8 @@ async fn a_regional_alert_reaches_each_touched_town_by_its_policy_and_the_region
 
     // Levice issues at once: its residents and its siren get the warning.
     until(60, "Levice's residents", || async { (reached(&peers, "levice") == (N, N)).then_some(()) }).await;
-    let commands = until(30, "Levice's siren command", || async {
-        let c = siren_commands(&client, &levice).await;
-        (!c.is_empty()).then_some(c)
-    })
-    .await;
-    let command = commands[0]["id"].as_i64().unwrap();
-    let ack = client
-        .post(format!("{}/api/v1/device/ack", levice.base()))
-        .bearer_auth(&levice.siren)
-        .json(&json!({ "command": command, "state": "completed" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(ack.status().is_success(), "the siren's acknowledgement: {}", ack.status());
+    let command = siren_command(&client, &levice, "Levice's siren command").await;
+    siren_acknowledges(&client, &levice, command).await;
     // Nitra is away: its hand-over waits, retried; the far child gets nothing.
     let v = until(30, "the region retrying Nitra", || async {
         let v = view().await;
@@ -373,29 +391,54 @@ async fn a_regional_alert_reaches_each_touched_town_by_its_policy_and_the_region
     .await;
     assert!(r.status.is_success(), "Nitra's approver releases it: {}", r.text());
     until(60, "Nitra's residents", || async { (reached(&peers, "nitra") == (N, N)).then_some(()) }).await;
-    until(30, "Nitra's siren command", || async { (!siren_commands(&client, &nitra).await.is_empty()).then_some(()) })
-        .await;
+    // Nitra's siren takes its command but does not acknowledge it yet.
+    let nitra_command = siren_command(&client, &nitra, "Nitra's siren command").await;
 
-    // The region sees one picture: its hand-overs, each town's report, all counts together.
-    let v = until(60, "every town's counts at the region", || async {
-        let v = view().await;
-        let done = |c: &Value| {
-            let ch = &c["report"]["channels"];
+    // The region sees one picture: its hand-overs, each town's settled report (fan-out done,
+    // nothing queued), all counts together. Levice's siren has acknowledged; Nitra's not yet.
+    let settled_with = |siren: Value| {
+        move |c: &Value| {
+            let r = &c["report"];
+            let ch = &r["channels"];
             c["status"] == "sent"
-                && ch["push"]["sent"].as_i64() == Some(N as i64)
-                && ch["email"]["sent"].as_i64() == Some(N as i64)
-                && ch["siren"].as_object().is_some_and(|s| s.values().filter_map(Value::as_i64).sum::<i64>() == 1)
-        };
-        let children = v["children"].as_array()?;
-        (children.len() == 2 && children.iter().all(done)).then_some(v)
-    })
-    .await;
-    let levice_view = v["children"].as_array().unwrap().iter().find(|c| c["name"] == "levice").unwrap().clone();
-    assert_eq!(levice_view["report"]["channels"]["siren"]["acknowledged"], 1, "{levice_view}");
-    assert_eq!(v["takenBy"], 2);
+                && r["fanout"] == "done"
+                && r["total"].as_i64() == Some(2 * N as i64 + 1)
+                && ch["push"] == json!({ "sent": N })
+                && ch["email"] == json!({ "sent": N })
+                && ch["siren"] == siren
+        }
+    };
+    let (levice_done, nitra_done) = (settled_with(json!({ "acknowledged": 1 })), settled_with(json!({ "sent": 1 })));
+    let v =
+        until(60, "both towns' settled counts at the region (Levice's siren acknowledged, Nitra's sent)", || async {
+            let v = view().await;
+            let both = v["children"].as_array()?.len() == 2
+                && levice_done(&child_named(&v, "levice")?)
+                && nitra_done(&child_named(&v, "nitra")?);
+            both.then_some(v)
+        })
+        .await;
+    assert_eq!(v["takenBy"], 2, "{v}");
     assert_eq!(v["combined"]["push"]["sent"], 2 * N as i64, "{v}");
     assert_eq!(v["combined"]["email"]["sent"], 2 * N as i64, "{v}");
+    assert_eq!(v["combined"]["siren"], json!({ "acknowledged": 1, "sent": 1 }), "{v}");
     assert!(v["combined"].get("cascade").is_none(), "hand-overs are not counted as deliveries: {v}");
+
+    // Nitra's siren acknowledges after the region has recorded Nitra's settled report, and
+    // after a few more rounds (report_seconds = 1) with nothing new. The region sees it within
+    // a few rounds, since Nitra's counts changed seconds ago; a rule that asked a settled town
+    // every 30 s (or every five minutes) would take some 27 s at least, as the region asked
+    // Nitra last less than 3 s before the acknowledgement.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    siren_acknowledges(&client, &nitra, nitra_command).await;
+    let acked = Instant::now();
+    let v = until(10, "Nitra's late acknowledgement at the region", || async {
+        let v = view().await;
+        (child_named(&v, "nitra")?["report"]["channels"]["siren"] == json!({ "acknowledged": 1 })).then_some(v)
+    })
+    .await;
+    eprintln!("the region saw Nitra's late acknowledgement {:?} after it was made", acked.elapsed());
+    assert_eq!(v["combined"]["siren"], json!({ "acknowledged": 2 }), "{v}");
 
     // One step corrects it everywhere: the region's Cancel reaches both towns (Nitra's
     // approver is not asked again) and ends the warning there.
@@ -410,17 +453,21 @@ async fn a_regional_alert_reaches_each_touched_town_by_its_policy_and_the_region
         (children.len() == 2 && children.iter().all(|c| c["report"]["state"] == "cancelled")).then_some(())
     })
     .await;
-    let v = send(
-        &region_client,
-        &region,
-        Method::GET,
-        &format!("/api/v1/alerts/{cancel}/cascade"),
-        Auth::Token(&token),
-        Body::Empty,
-    )
-    .await
-    .json();
-    assert_eq!((v["handedTo"].as_i64(), v["takenBy"].as_i64()), (Some(2), Some(2)), "{v}");
+    // The towns may have taken the Cancel a moment before the region records its hand-overs.
+    until(30, "the Cancel handed to and taken by both towns", || async {
+        let v = send(
+            &region_client,
+            &region,
+            Method::GET,
+            &format!("/api/v1/alerts/{cancel}/cascade"),
+            Auth::Token(&token),
+            Body::Empty,
+        )
+        .await
+        .json();
+        ((v["handedTo"].as_i64(), v["takenBy"].as_i64()) == (Some(2), Some(2))).then_some(())
+    })
+    .await;
 
     drop(_region);
     levice.kill();
@@ -428,6 +475,58 @@ async fn a_regional_alert_reaches_each_touched_town_by_its_policy_and_the_region
     for pg in [levice.pg.take(), nitra.pg.take()].into_iter().flatten() {
         drop_database(pg.0, pg.1);
     }
+}
+
+// When a child's report last changed, on both backends: the first answer sets it, an answer
+// with the same counts keeps it, a failed question keeps it, other counts move it.
+on_both!(a_childs_report_keeps_when_its_counts_last_changed, |t: TestApp| async move {
+    let app = &t.app;
+    let (author, approver) = (caller(app, "ana", &[Role::Author]).await, caller(app, "boris", &[Role::Approver]).await);
+    let alert = issue(app, &author, &approver, content("Actual")).await;
+    let child = hand_over(app, alert, "levice").await;
+    let answer = |asked_ms: i64, counts: Option<&str>| ReportRow {
+        alert_id: alert,
+        child_id: child,
+        child_state: counts.map(|_| "issued".to_owned()),
+        counts: counts.map(str::to_owned),
+        settled: counts.is_some(),
+        asked_ms,
+        error: counts.is_none().then(|| "the child did not answer".to_owned()),
+        ..Default::default()
+    };
+    let (one, two) = (Some(r#"{"siren":{"sent":1}}"#), Some(r#"{"siren":{"acknowledged":1}}"#));
+    for (asked_ms, counts, changed) in [
+        (500, None, None),
+        (1000, one, Some(1000)),
+        (2000, one, Some(1000)),
+        (3000, None, Some(1000)),
+        (4000, two, Some(4000)),
+    ] {
+        let mut tx = app.db.begin().await.unwrap();
+        store::record(&mut tx, &answer(asked_ms, counts)).await.unwrap();
+        tx.commit().await.unwrap();
+        let all = store::to_ask(&mut app.db.read().await.unwrap(), 0).await.unwrap();
+        let a = all.iter().find(|a| a.alert_id == alert && a.child_id == child).expect("the hand-over to ask about");
+        assert_eq!((a.asked_ms, a.changed_ms), (Some(asked_ms), changed), "after the answer at {asked_ms}: {a:?}");
+        assert_eq!(a.child_state.as_deref(), (asked_ms >= 1000).then_some("issued"), "{a:?}");
+    }
+});
+
+/// Records `alert` as handed to a child named `name` (a sent `cascade` delivery); gives the
+/// child's id.
+async fn hand_over(app: &App, alert: i64, name: &str) -> i64 {
+    use dispatcher::db::{Conn, Executor as _};
+    let mut tx = app.db.begin().await.unwrap();
+    let child = store::seed_children(&mut tx, &[name.to_owned()]).await.unwrap()[0].0;
+    let sql = "INSERT INTO deliveries (alert_id, channel, recipient_kind, recipient_id, priority, status, \
+               next_attempt_ms, created_ms, updated_ms, sent_ms) VALUES ($1, 'cascade', 'child', $2, 0, 'sent', 0, 0, 0, 1)";
+    match tx.conn() {
+        Conn::Sqlite(c) => sqlx::query(sql).bind(alert).bind(child).execute(&mut *c).await.map(|r| r.rows_affected()),
+        Conn::Postgres(c) => sqlx::query(sql).bind(alert).bind(child).execute(&mut *c).await.map(|r| r.rows_affected()),
+    }
+    .unwrap();
+    tx.commit().await.unwrap();
+    child
 }
 
 /// A valid CAP message with no signature.
