@@ -171,9 +171,11 @@ on_both!(a_restarted_agent_does_not_run_a_command_twice, |t: TestApp| async move
         acknowledged(&t, &approver, second).await == 1
     })
     .await;
-    // A re-run would have been started in the same pass over the poll's answer; give its shell
-    // a moment to write.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The second command's program writes its line after the acknowledgement may have landed;
+    // a re-run of the first would have been started in the same pass over the poll's answer,
+    // so a second more shows it too.
+    until(dir.path(), "the second program's start", || async { lines(&log).len() >= 2 }).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let started: Vec<Vec<String>> =
         lines(&log).iter().map(|l| l.split(' ').take(3).map(str::to_owned).collect()).collect();
     assert_eq!(started.len(), 2, "one start per command, none repeated after the restart: {started:?}");

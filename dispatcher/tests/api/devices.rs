@@ -212,8 +212,8 @@ on_both!(heartbeats_offline_and_expiry, |t: TestApp| async move {
     raw_sql(&t.app, "UPDATE devices SET last_seen_ms = last_seen_ms - 16000, health_ms = health_ms - 16000")
         .await
         .unwrap();
-    let gone = dispatcher::domain::devices::mark_offline(&t.app).await.unwrap();
-    assert_eq!(gone.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [c.id]);
+    // The engine's own sweep may mark it first; either way it is offline now.
+    dispatcher::domain::devices::mark_offline(&t.app).await.unwrap();
     let v = t.get(&format!("/api/v1/devices/{}", c.id), Auth::Session(&op)).await.json();
     assert_eq!(v["state"], "offline");
     assert!(v["problems"].as_array().unwrap().contains(&json!("offline")));
@@ -297,7 +297,10 @@ async fn offline_and_online_devices_are_emailed_to_staff() {
     let d = register(&t, &op, body).await;
     poll(&t, &d.secret, 0, None).await;
     raw_sql(&t.app, "UPDATE devices SET last_seen_ms = last_seen_ms - 16000").await.unwrap();
-    assert_eq!(dispatcher::domain::devices::mark_offline(&t.app).await.unwrap().len(), 1);
+    // The engine's own sweep may mark it first; either way it is offline before it polls again.
+    dispatcher::domain::devices::mark_offline(&t.app).await.unwrap();
+    let state = t.get(&format!("/api/v1/devices/{}", d.id), Auth::Session(&op)).await.json()["state"].clone();
+    assert_eq!(state, "offline");
     poll(&t, &d.secret, 0, None).await;
 
     let parse = || {
@@ -306,7 +309,8 @@ async fn offline_and_online_devices_are_emailed_to_staff() {
         serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
     };
     let mut mails = Value::Null;
-    for _ in 0..100 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::time::Instant::now() < deadline {
         mails = parse();
         if mails.as_array().is_some_and(|m| m.len() >= 4) {
             break;

@@ -84,21 +84,20 @@ async fn an_alert_shows_in_each_language_is_acknowledged_and_a_cancel_returns_to
     crate::browser::a11y::assert_accessible(b, "the idle display").await;
 
     let alert = k.issue(bilingual("Actual")).await;
-    k.wait_slide("sk", "Povodeň na Dunaji").await;
-    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extrémne nebezpečenstvo");
-    assert_eq!(b.text("#alert-instruction").await, "Okamžite opustite nábrežie a choďte na vyššie položené miesto.");
-    assert!(b.text("#alert-area").await.contains("Nábrežie"));
-    assert!(b.text("#alert-expires").await.starts_with("Platí do"));
-    assert_eq!(b.text("#alert-marker").await, "", "no exercise banner on a live alert");
-    let band = "return getComputedStyle(document.getElementById('alert-band')).backgroundColor;";
-    assert_eq!(b.execute(band, json!([])).await, "rgb(139, 0, 0)", "Extreme is dark red");
+    let sk = k.wait_slide("sk", "Povodeň na Dunaji").await;
+    assert_eq!(sk.severity.to_lowercase(), "extrémne nebezpečenstvo");
+    assert_eq!(sk.instruction, "Okamžite opustite nábrežie a choďte na vyššie položené miesto.");
+    assert!(sk.area.contains("Nábrežie"), "{sk:?}");
+    assert!(sk.expires.starts_with("Platí do"), "{sk:?}");
+    assert_eq!(sk.marker, "", "no exercise banner on a live alert");
+    assert_eq!(sk.band, "rgb(139, 0, 0)", "Extreme is dark red");
     k.wait_delivery(alert, "acknowledged").await;
     k.shots("alert-sk").await;
     crate::browser::a11y::assert_accessible(b, "the display showing an alert").await;
 
-    k.wait_slide("en", "Danube flood").await;
-    assert_eq!(b.text("#alert-severity").await.to_lowercase(), "extreme danger");
-    assert_eq!(b.text("#alert-instruction").await, "Leave the riverside now and go to higher ground.");
+    let en = k.wait_slide("en", "Danube flood").await;
+    assert_eq!(en.severity.to_lowercase(), "extreme danger");
+    assert_eq!(en.instruction, "Leave the riverside now and go to higher ground.");
     k.shots("alert-en").await;
 
     let cancel = k.cancel(alert).await;
@@ -130,24 +129,22 @@ async fn an_exercise_shows_its_banner_and_several_alerts_take_turns() {
          povodňovej aktivity dnes večer. Protipovodňové steny sú postavené, ale voda môže presakovať."
     );
     k.issue(c).await;
-    k.wait_slide("sk", "Povodeň na Dunaji").await;
-    assert_eq!(k.browser.text("#alert-marker").await, "CVIČENIE");
-    assert!(k.browser.text("#alert-instruction").await.ends_with("polície a hasičov."));
-    let band = "return getComputedStyle(document.getElementById('alert-band')).backgroundColor;";
-    assert_eq!(k.browser.execute(band, json!([])).await, "rgb(255, 176, 0)", "Moderate is amber");
+    let sk = k.wait_slide("sk", "Povodeň na Dunaji").await;
+    assert_eq!(sk.marker, "CVIČENIE");
+    assert!(sk.instruction.ends_with("polície a hasičov."), "{sk:?}");
+    assert_eq!(sk.band, "rgb(255, 176, 0)", "Moderate is amber");
     k.shots("exercise-sk").await;
-    k.wait_slide("en", "Danube flood").await;
-    assert_eq!(k.browser.text("#alert-marker").await, "EXERCISE");
+    assert_eq!(k.wait_slide("en", "Danube flood").await.marker, "EXERCISE");
 
     // A second warning: it shows at once, then the two take turns.
     let mut wind = crate::support::content("Actual");
     wind["infos"][0]["severity"] = json!("Minor");
     wind["infos"][0]["headline"] = json!("Silný vietor");
     k.issue(wind).await;
-    k.wait_slide("sk", "Silný vietor").await;
-    assert_eq!(k.browser.text("#alert-marker").await, "", "a live alert has no exercise banner");
-    assert!(k.browser.text("#alert-pager").await.ends_with("/3"), "three slides: two languages and one");
-    assert_eq!(k.browser.execute(band, json!([])).await, "rgb(253, 224, 71)", "Minor is yellow");
+    let wind = k.wait_slide("sk", "Silný vietor").await;
+    assert_eq!(wind.marker, "", "a live alert has no exercise banner");
+    assert!(wind.pager.ends_with("/3"), "three slides, two languages and one: {wind:?}");
+    assert_eq!(wind.band, "rgb(253, 224, 71)", "Minor is yellow");
     k.wait_slide("sk", "Povodeň na Dunaji").await;
 }
 

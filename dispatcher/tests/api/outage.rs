@@ -127,14 +127,22 @@ async fn outage(down: Down) {
     }
     // Retries back off (2 s doubling, with jitter), so the last ones may wait about a minute.
     wait_done(&t, id, channel, Duration::from_secs(120)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    sms.extend(peers.smsc.drain());
 
-    // Counted at the peer: everyone, and repeats only for what was in flight at the crash.
-    let got = received(&peers, &sms, down);
-    let mut unique = got.clone();
-    unique.sort();
-    unique.dedup();
+    // Counted at the peer: everyone, and repeats only for what was in flight at the crash. The
+    // SMSC's reports reach the test through a pipe and a reader task, so they may trail the
+    // stored outcomes a little: wait for them, within bounds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (got, unique) = loop {
+        sms.extend(peers.smsc.drain());
+        let got = received(&peers, &sms, down);
+        let mut unique = got.clone();
+        unique.sort();
+        unique.dedup();
+        if unique.len() >= N || Instant::now() >= deadline {
+            break (got, unique);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(unique.len(), N, "{channel}: {} of {N} recipients reached the peer", unique.len());
     let repeats = got.len() - unique.len();
     let in_flight = match down {

@@ -70,8 +70,11 @@ on_both!(webhooks_get_every_alert_signed, |app: TestApp| async move {
     assert_eq!(body["cap"].as_str().unwrap(), alert["capXml"].as_str().unwrap(), "the CAP as issued");
     assert_eq!(body["alert"]["identifier"], alert["identifier"], "and as JSON");
 
-    let s = wait_for(&app, &approver, id, "webhook", "sent", 1).await;
-    assert_eq!(s["channels"]["webhook"]["failed"], 1, "410: {s}");
+    // The three answers are stored as they come, not together: wait for each outcome. Sent and
+    // failed are final, so the summary that shows the 410 still shows the 200.
+    wait_for(&app, &approver, id, "webhook", "sent", 1).await;
+    let s = wait_for(&app, &approver, id, "webhook", "failed", 1).await;
+    assert_eq!(s["channels"]["webhook"]["sent"], 1, "{s}");
     assert_eq!(s["channels"]["webhook"]["queued"], 1, "429 waits: {s}");
     // The dashboard's chart: the one sent in the first intervals after issue, nothing confirmed.
     let timeline = app.get(&format!("/api/v1/alerts/{id}/deliveries/timeline"), Auth::Session(&approver)).await.json();
@@ -83,9 +86,19 @@ on_both!(webhooks_get_every_alert_signed, |app: TestApp| async move {
     let hooks = app.get("/api/v1/webhooks", Auth::Session(&op)).await.json();
     let gone = hooks.as_array().unwrap().iter().find(|h| h["name"] == "gone").unwrap();
     assert_eq!(gone["active"], false, "a webhook answering 410 is dropped");
-    let list =
-        app.get(&format!("/api/v1/alerts/{id}/deliveries/list?status=queued"), Auth::Session(&approver)).await.json();
-    let wait = list[0]["nextAttemptMs"].as_i64().unwrap() - dispatcher::db::now_ms();
+    // The 429's delivery is queued before its attempt and after it: its stored error says the
+    // answer was recorded, with the time of the next attempt.
+    let queued = format!("/api/v1/alerts/{id}/deliveries/list?status=queued");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let retry = loop {
+        let list = app.get(&queued, Auth::Session(&approver)).await.json();
+        if !list[0]["lastError"].is_null() {
+            break list[0].clone();
+        }
+        assert!(Instant::now() < deadline, "the 429 was not recorded as a retry within 20 s: {list}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let wait = retry["nextAttemptMs"].as_i64().unwrap() - dispatcher::db::now_ms();
     assert!((50_000..=61_000).contains(&wait), "Retry-After: 60 is honoured: {wait}");
 });
 

@@ -5,7 +5,7 @@
 //! the server's own log filter.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dispatcher::domain::residents::{import, retention};
 use dispatcher::domain::roles::Role;
@@ -53,6 +53,12 @@ async fn whole_run(backend: Backend) {
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .finish();
+    // tracing decides once per line of code, for the whole process, whether its events are
+    // wanted; while a single dispatcher is registered it asks only the deciding thread's own, so
+    // another test reaching a line first (on a thread with no subscriber) would switch that line
+    // off here too, and this capture would miss it. A second registered dispatcher, which takes
+    // nothing, makes tracing ask every registered one, this capture among them.
+    let _anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     // A current-thread runtime runs every task of the app on this thread, under this subscriber.
     let guard = tracing::subscriber::set_default(subscriber);
     let Some(t) = spawn_with(backend, peers.configure()).await else { return };
@@ -79,7 +85,9 @@ async fn whole_run(backend: Backend) {
     let submit = peers.smsc.next("submit_sm").await;
     let id = submit["message_id"].as_str().unwrap().to_owned();
     peers.smsc.command(json!({ "cmd": "receipt", "id": id, "stat": "DELIVRD", "err": "000" })).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
     while peers.mails().len() < 2 {
+        assert!(Instant::now() < deadline, "the alert's email did not arrive within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     peers.smsc.command(json!({ "cmd": "mo", "from": "421900555666", "text": "STOP" })).await;

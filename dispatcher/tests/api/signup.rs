@@ -4,7 +4,7 @@
 //! and the per-address, per-prefix and country limits (429, nothing sent, nothing stored); a
 //! second sign-up of a confirmed address is a claim that changes nothing before its code.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dispatcher::domain::roles::Role;
 use reqwest::{Method, StatusCode};
@@ -131,10 +131,12 @@ async fn verification_comes_before_delivery(backend: Backend) {
     let submit = peers.smsc.next("submit_sm").await;
     assert_eq!(submit["destination_addr"], "421900111222");
     assert!(submit["text"].as_str().unwrap().contains("Povodeň na Dunaji"), "{submit}");
+    let deadline = Instant::now() + Duration::from_secs(30);
     let mail = loop {
         if let Some(m) = peers.mails().get(1).cloned() {
             break m;
         }
+        assert!(Instant::now() < deadline, "the alert's email did not arrive within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(mail["headers"]["subject"].as_str().unwrap().contains("Povodeň na Dunaji"), "{mail}");

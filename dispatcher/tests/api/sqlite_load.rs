@@ -5,8 +5,8 @@
 //! and every delivery and acknowledgement lands.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use dispatcher::domain::audit::Actor;
 use dispatcher::domain::roles::Role;
@@ -32,8 +32,9 @@ fn note(bad: &Bad, who: &str, status: StatusCode, body: &str) {
     }
 }
 
-/// A siren polling once a second and acknowledging every command it gets, until told to stop.
-async fn siren(t: Arc<TestApp>, d: Device, stop: Arc<AtomicBool>, bad: Bad) -> usize {
+/// A siren polling once a second and acknowledging every command it gets, until told to stop;
+/// each acknowledgement taken is counted in `acks` too, so the test can see when all are done.
+async fn siren(t: Arc<TestApp>, d: Device, stop: Arc<AtomicBool>, acks: Arc<AtomicUsize>, bad: Bad) -> usize {
     let mut acked = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
         let (status, _, body) = poll(&t, &d.secret, 1, None).await;
@@ -45,6 +46,7 @@ async fn siren(t: Arc<TestApp>, d: Device, stop: Arc<AtomicBool>, bad: Bad) -> u
                     post_as(&t, &d.secret, "/api/v1/device/ack", json!({ "command": id, "state": "received" })).await;
                 note(&bad, "ack", s, "");
                 assert_eq!(s, StatusCode::NO_CONTENT, "siren {} acknowledging {id}", d.id);
+                acks.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -92,12 +94,13 @@ async fn sqlite_under_fan_out_device_polls_and_staff_writes_never_answers_busy()
     let author = t.user("ana", &[Role::Author]).await;
     let approver = t.user("boris", &[Role::Approver]).await;
     let (stop, bad): (Arc<AtomicBool>, Bad) = Default::default();
+    let acked = Arc::new(AtomicUsize::new(0));
     let mut sirens = Vec::new();
     for i in 0..SIRENS {
         let body =
             json!({ "kind": "siren", "name": format!("S{i}"), "lat": 48.15, "lon": 17.1, "capabilities": ["tones"] });
         let d = register(&t, &op, body).await;
-        sirens.push(tokio::spawn(siren(t.clone(), d, stop.clone(), bad.clone())));
+        sirens.push(tokio::spawn(siren(t.clone(), d, stop.clone(), acked.clone(), bad.clone())));
     }
     let writers: Vec<_> = (0..4).map(|k| tokio::spawn(staff(t.clone(), k, stop.clone(), bad.clone()))).collect();
 
@@ -108,14 +111,23 @@ async fn sqlite_under_fan_out_device_polls_and_staff_writes_never_answers_busy()
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     // Webhooks added during the run get later alerts too (at a closed port, so they retry).
-    for _ in 0..1200 {
-        let got = rx.received().iter().filter(|r| r.path.starts_with("/hook/")).count();
-        if got >= ALERTS * HOOKS {
-            break;
-        }
+    // The load goes on until every delivery to the receiver and every siren's acknowledgement
+    // is done: stopping earlier would count what had not happened yet.
+    let hooked = || rx.received().iter().filter(|r| r.path.starts_with("/hook/")).count();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while hooked() < ALERTS * HOOKS || acked.load(Ordering::Relaxed) < ALERTS * SIRENS {
+        assert!(
+            Instant::now() < deadline,
+            "after 120 s, {} of {} webhook deliveries arrived and {} of {} siren acknowledgements were made; \
+             the callers' errors: {:#?}",
+            hooked(),
+            ALERTS * HOOKS,
+            acked.load(Ordering::Relaxed),
+            ALERTS * SIRENS,
+            bad.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
     let mut acks = 0;
     for s in sirens {
@@ -127,8 +139,7 @@ async fn sqlite_under_fan_out_device_polls_and_staff_writes_never_answers_busy()
     }
     let bad = bad.lock().unwrap().clone();
     assert!(bad.is_empty(), "callers saw the database's contention: {bad:#?}");
-    let got = rx.received().iter().filter(|r| r.path.starts_with("/hook/")).count();
-    assert_eq!(got, ALERTS * HOOKS, "every webhook delivery arrived, once");
+    assert_eq!(hooked(), ALERTS * HOOKS, "every webhook delivery arrived, once");
     assert_eq!(acks, ALERTS * SIRENS, "every siren acknowledged every alert");
     assert!(writes >= 8, "the staff kept writing during the fan-out ({writes} drafts)");
     for id in alerts {

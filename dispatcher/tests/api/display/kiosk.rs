@@ -15,6 +15,22 @@ use crate::support::{Auth, Backend, Session, TestApp, spawn};
 /// The display's name, shown on its idle screen.
 pub const NAME: &str = "Hlavná stanica, nástupište 1";
 
+/// What one alert slide shows, as the page renders it (a hidden element reads as ""), all read
+/// at the same moment.
+#[derive(Debug, serde::Deserialize)]
+pub struct Slide {
+    pub severity: String,
+    pub instruction: String,
+    pub area: String,
+    pub expires: String,
+    /// The EXERCISE/TEST banner; "" on a live alert.
+    pub marker: String,
+    /// "SK 1/3" when several slides take turns; "" for a single slide.
+    pub pager: String,
+    /// The severity band's background colour, as CSS computes it ("rgb(139, 0, 0)").
+    pub band: String,
+}
+
 /// Everything a display test needs.
 pub struct Kiosk {
     pub app: TestApp,
@@ -60,14 +76,26 @@ impl Kiosk {
         self.browser.wait_for("the idle screen", idle, Duration::from_secs(60)).await;
     }
 
-    /// Waits until the page shows command text in `lang` whose headline is `headline`: within
-    /// the poll time (30 s), as the server wakes a waiting poll when a command arrives.
-    pub async fn wait_slide(&self, lang: &str, headline: &str) {
+    /// Waits until the page shows command text in `lang` whose headline is `headline`, and gives
+    /// what that slide shows, read in the same script that found it: slides rotate every 10 s,
+    /// so fields read one by one afterwards could come from the next slide. A new command shows
+    /// at once (the server wakes a waiting poll); a slide already in rotation comes round again
+    /// within one turn of at most three slides.
+    pub async fn wait_slide(&self, lang: &str, headline: &str) -> Slide {
         let script = format!(
-            "const a = document.getElementById('alert'); return document.body.dataset.state === 'alert' \
-             && a.lang === {lang:?} && document.getElementById('alert-headline').textContent === {headline:?};"
+            "const a = document.getElementById('alert'); \
+             if (document.body.dataset.state !== 'alert' || a.lang !== {lang:?} \
+                 || document.getElementById('alert-headline').textContent !== {headline:?}) return null; \
+             const shown = (id) => {{ const e = document.getElementById(id); \
+                                    return e.getClientRects().length ? e.innerText.trim() : ''; }}; \
+             return {{ severity: shown('alert-severity'), instruction: shown('alert-instruction'), \
+                      area: shown('alert-area'), expires: shown('alert-expires'), marker: shown('alert-marker'), \
+                      pager: shown('alert-pager'), \
+                      band: getComputedStyle(document.getElementById('alert-band')).backgroundColor }};"
         );
-        self.browser.wait_for(&format!("the {lang} slide \"{headline}\""), &script, Duration::from_secs(30)).await;
+        let what = format!("the {lang} slide \"{headline}\"");
+        let slide = self.browser.wait_for(&what, &script, Duration::from_secs(60)).await;
+        serde_json::from_value(slide.clone()).unwrap_or_else(|e| panic!("{what}: {e}: {slide}"))
     }
 
     /// Issues an alert and gives its id.
