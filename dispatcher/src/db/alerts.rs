@@ -308,3 +308,8 @@ pub async fn expire_due(ex: &mut impl Executor, now_ms: i64) -> Result<Vec<i64>,
     )?;
     Ok(ids.into_iter().map(|r| r.id).collect())
 }
+
+/// Notes why an alert is as it is (shown to staff with it).
+pub async fn set_reason(ex: &mut impl Executor, id: i64, reason: &str) -> Result<u64, sqlx::Error> {
+    exec!(ex, "UPDATE alerts SET reason = $2, updated_ms = $3 WHERE id = $1", id, reason, now_ms())
+}

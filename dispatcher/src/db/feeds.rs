@@ -227,3 +227,18 @@ pub async fn remember(ex: &mut impl Executor, feed_id: i64, item: &Item<'_>) -> 
         now_ms()
     )
 }
+
+/// The subscription an alert was read from (its entry's row, written with it), if any.
+pub async fn feed_of_alert(ex: &mut impl Executor, alert_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        feed_id: i64,
+    }
+    let r = fetch_optional!(
+        ex,
+        Row,
+        "SELECT feed_id FROM feed_items WHERE alert_id = $1 ORDER BY seen_ms LIMIT 1",
+        alert_id
+    )?;
+    Ok(r.map(|r| r.feed_id))
+}

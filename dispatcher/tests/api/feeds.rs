@@ -5,9 +5,9 @@
 //! deduplication, Update and Cancel following their references, the territory, invalid feeds
 //! and a publisher that goes down and comes back.
 
-mod flow;
+pub mod flow;
 mod limits;
-mod peer;
+pub mod peer;
 mod served;
 mod territory;
 mod threads;

@@ -6,6 +6,7 @@
 mod support;
 
 mod admin;
+mod adversarial;
 mod agent;
 mod authz;
 mod browser;

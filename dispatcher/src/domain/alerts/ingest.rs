@@ -78,19 +78,26 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         crate::domain::audit::Actor::Token { id, .. } => Some(*id),
         _ => None,
     };
+    // Staff may post CAP with their session (a file from a neighbouring authority, say): it
+    // is recorded as theirs, so they cannot be its second person, and it always waits for an
+    // approver: `ingest.policy = issue` is for an integration's token, not for one person.
+    let poster = caller.user_id();
     // A parent's Cancel is never held for a local approver: a correction takes one step. What
     // of its thread still waits here for an approver is withdrawn with it.
     let parent_cancel = parent.is_some() && alert.msg_type == cap_alerts::model::MsgType::Cancel;
     let incoming = Incoming {
         origin: if parent.is_some() { "cascade" } else { "ingested" },
         token,
-        issue: policy == IngestPolicy::Issue || parent_cancel,
+        author: poster,
+        feed: None,
+        issue: poster.is_none() && (policy == IngestPolicy::Issue || parent_cancel),
         action: "cap.ingest",
         details: json!({
             "identifier": alert.identifier,
             "sender": alert.sender,
             "policy": policy,
             "parent": parent.is_some(),
+            "postedBy": poster,
             "signature": signature.audit(),
         }),
     };
@@ -119,6 +126,10 @@ pub(crate) struct Incoming<'a> {
     pub origin: &'a str,
     /// The API token that posted it, if one did.
     pub token: Option<i64>,
+    /// The person who posted it with their session, if one did.
+    pub author: Option<i64>,
+    /// The feed subscription it was read from, if it was.
+    pub feed: Option<i64>,
     /// Issue at once (an Update supersedes and a Cancel cancels its thread's issued messages).
     pub issue: bool,
     /// The audit action, such as `cap.ingest`.
@@ -127,27 +138,83 @@ pub(crate) struct Incoming<'a> {
     pub details: serde_json::Value,
 }
 
+/// Where a message from outside came in: how (`ingested`, `cascade`, `feed`), and by which
+/// token or feed subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Route<'a> {
+    pub origin: &'a str,
+    pub token: Option<i64>,
+    pub feed: Option<i64>,
+}
+
+/// The threads a message from outside may join, and the references it may not follow.
+#[derive(Debug, Default)]
+pub(crate) struct Joins {
+    /// The thread of the first referenced message it may follow.
+    pub thread: Option<i64>,
+    /// References to messages stored here that it may not follow: another sender's, or one
+    /// that came by another route (a local warning, another feed, another token).
+    pub refused: Vec<String>,
+}
+
+/// Which of the messages `alert` references it may follow. A message joins a thread (and so
+/// can update or cancel it) only when the referenced message has the same sender and came in
+/// by the same route: the same token, the same feed, the same parent. A feed or a token can
+/// never correct a warning written here, nor one that came from elsewhere.
+pub(crate) async fn joins(
+    ex: &mut impl crate::db::Executor,
+    alert: &cap_alerts::Alert,
+    route: Route<'_>,
+) -> Result<Joins> {
+    let mut out = Joins::default();
+    for r in &alert.references {
+        let Some(m) = alerts::by_identifier(&mut *ex, r.sender.as_str(), r.identifier.as_str()).await? else {
+            continue;
+        };
+        let feed = if m.origin == "feed" { crate::db::feeds::feed_of_alert(&mut *ex, m.id).await? } else { None };
+        let theirs = Route { origin: m.origin.as_str(), token: m.token_id, feed };
+        if r.sender.as_str() == alert.sender.as_str() && theirs == route {
+            out.thread = out.thread.or(Some(m.thread_id));
+        } else {
+            out.refused.push(format!("{},{}", r.sender.as_str(), r.identifier.as_str()));
+        }
+    }
+    Ok(out)
+}
+
 /// Stores a CAP message from outside (posted, or read from a subscribed feed) with its bytes
 /// as they came, in the caller's transaction: in the thread of the first message its
-/// references name that is stored here, audited, and issued at once when `incoming.issue`.
+/// references name that it may follow ([`joins`]), audited, and issued at once when
+/// `incoming.issue`. A message whose references name messages here it may not follow is
+/// stored as an alert of its own, held for an approver whatever the policy, with the reason in
+/// its `reason` and in the audit log.
 pub(crate) async fn store_incoming(
     app: &App,
     tx: &mut crate::db::Tx,
     caller: &Caller,
     alert: &cap_alerts::Alert,
     bytes: &[u8],
-    incoming: Incoming<'_>,
+    mut incoming: Incoming<'_>,
 ) -> Result<AlertRow> {
-    let mut thread_id = None;
-    for r in &alert.references {
-        if let Some(m) = alerts::by_identifier(&mut *tx, r.sender.as_str(), r.identifier.as_str()).await? {
-            thread_id = Some(m.thread_id);
-            break;
-        }
-    }
-    let id = insert_frozen(tx, alert, bytes, incoming.origin, (None, incoming.token), thread_id).await?;
+    let route = Route { origin: incoming.origin, token: incoming.token, feed: incoming.feed };
+    let joins = joins(&mut *tx, alert, route).await?;
+    let by = (incoming.author, incoming.token);
+    let id = insert_frozen(tx, alert, bytes, incoming.origin, by, joins.thread).await?;
     let row = get(&mut *tx, id).await?;
     record(tx, caller, incoming.action, &row, incoming.details).await?;
+    if !joins.refused.is_empty() {
+        let reason = format!(
+            "held: it references {} stored here, which came from another sender or by another route; \
+             it was kept as an alert of its own and does not update or cancel them",
+            joins.refused.join(" ")
+        );
+        alerts::set_reason(&mut *tx, id, &reason).await?;
+        let row = get(&mut *tx, id).await?;
+        record(tx, caller, "cap.reference_refused", &row, json!({ "references": joins.refused })).await?;
+        tracing::warn!(alert = id, "a message from outside named messages it may not follow; held for an approver");
+        incoming.issue = false;
+    }
+    let row = get(&mut *tx, id).await?;
     if !incoming.issue {
         return Ok(row);
     }

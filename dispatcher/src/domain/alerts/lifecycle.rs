@@ -13,7 +13,7 @@ use super::state::{State, approval_rule};
 use crate::app::App;
 use crate::config::ApprovalRule;
 use crate::db::alerts::{self, AlertRow, Frozen, Mark, NewAlert};
-use crate::db::{Tx, now_ms, templates};
+use crate::db::{Executor, Tx, now_ms, templates};
 use crate::domain::audit::{self, Event};
 use crate::domain::caller::Caller;
 use crate::domain::crypto::sha256_hex;
@@ -236,8 +236,11 @@ async fn references(tx: &mut Tx, row: &AlertRow) -> Result<Vec<Reference>> {
     Ok(out)
 }
 
-/// Approves a submitted alert. The approver names the SHA-256 of the CAP they saw; for Actual
-/// alerts (and whatever the settings say for others) the approver must not be the author.
+/// Approves a submitted alert. The approver names the SHA-256 of the CAP they saw; where the
+/// rule is two people ([`rule_for`]: Actual alerts, corrections of a thread that went out live,
+/// and whatever the settings say for others) the approver must not be the one who brought the
+/// message in ([`brought_in_by`]: its author, its poster, or the creator of the token that
+/// posted it).
 pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issue_now: bool) -> Result<AlertRow> {
     let user =
         caller.user_id().ok_or_else(|| Error::Forbidden("approvals are made by people, not API tokens".into()))?;
@@ -248,11 +251,13 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     if row.cap_sha256.as_deref() != Some(cap_sha256.trim()) {
         return Err(Error::Stale);
     }
-    let status: Status = row.cap_status.parse().unwrap_or(Status::Actual);
-    if row.author_id == Some(user) && approval_rule(&app.settings.approval, status) == ApprovalRule::TwoPerson {
+    let rule = rule_for(app, &mut tx, &row).await?;
+    if rule == ApprovalRule::TwoPerson
+        && let Some(how) = brought_in_by(&mut tx, &row, user).await?
+    {
         return Err(Error::TwoPersonRule(format!(
-            "you wrote this {} alert; another approver must approve it",
-            row.cap_status
+            "you {how} this {} {}; another approver must approve it",
+            row.cap_status, row.msg_type
         )));
     }
     if alerts::transition(
@@ -275,6 +280,37 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     tx.commit().await?;
     app.wake.plan();
     Ok(row)
+}
+
+/// The approval rule for a message: its own status's, but a message in a thread that has
+/// gone out live (an Update or Cancel of an issued Actual alert, whatever status the
+/// correction carries) follows the live rule: two people. A self-approved Exercise Update
+/// must not supersede a live warning.
+pub(crate) async fn rule_for(app: &App, ex: &mut impl Executor, row: &AlertRow) -> Result<ApprovalRule> {
+    let status: Status = row.cap_status.parse().unwrap_or(Status::Actual);
+    let own = approval_rule(&app.settings.approval, status);
+    if own == ApprovalRule::TwoPerson {
+        return Ok(own);
+    }
+    let live = alerts::thread(ex, row.thread_id)
+        .await?
+        .iter()
+        .any(|m| m.id != row.id && m.issued_ms.is_some() && m.cap_status == Status::Actual.as_str());
+    Ok(if live { ApprovalRule::TwoPerson } else { own })
+}
+
+/// How `user` brought the message in, if they did: wrote it, posted it with their session, or
+/// created the API token that posted it. Such a person may not be its second person.
+pub(crate) async fn brought_in_by(ex: &mut impl Executor, row: &AlertRow, user: i64) -> Result<Option<&'static str>> {
+    if row.author_id == Some(user) {
+        return Ok(Some(if row.origin == "authored" { "wrote" } else { "posted" }));
+    }
+    if let Some(token) = row.token_id
+        && crate::db::tokens::by_id(ex, token).await?.and_then(|t| t.created_by) == Some(user)
+    {
+        return Ok(Some("created the API token that posted"));
+    }
+    Ok(None)
 }
 
 /// Rejects a submitted alert, with a reason for its author.

@@ -13,7 +13,7 @@ use super::rules::{Action, Rules};
 use crate::app::App;
 use crate::db::alerts;
 use crate::db::feeds::{self, FeedRow, Item, PollOutcome};
-use crate::domain::alerts::ingest::{Incoming, store_incoming};
+use crate::domain::alerts::ingest::{Incoming, Route, joins, store_incoming};
 use crate::domain::caller::Caller;
 use crate::domain::error::Result;
 use crate::domain::territory::Territory;
@@ -231,10 +231,10 @@ impl Poll<'_> {
             tx.commit().await?;
             return Ok(Outcome::Duplicate);
         }
-        let mut follows = false;
-        for r in &alert.references {
-            follows |= alerts::by_identifier(&mut tx, r.sender.as_str(), r.identifier.as_str()).await?.is_some();
-        }
+        // It follows a message only one relayed from this feed, by the same sender: a feed
+        // cannot update or cancel a warning written here or read from elsewhere.
+        let route = Route { origin: "feed", token: None, feed: Some(self.row.id) };
+        let follows = joins(&mut tx, alert, route).await?.thread.is_some();
         let outcome = match (self.take(alert, follows), self.action) {
             (false, _) | (true, Action::Ignore) => Outcome::Skipped,
             (true, Action::Relay) => Outcome::Relayed,
@@ -245,6 +245,8 @@ impl Poll<'_> {
             let incoming = Incoming {
                 origin: "feed",
                 token: None,
+                author: None,
+                feed: Some(self.row.id),
                 issue: outcome == Outcome::Relayed,
                 action: if outcome == Outcome::Relayed { "feed.relay" } else { "feed.draft" },
                 details: json!({ "feed": self.row.id, "identifier": identifier, "sender": sender, "follows": follows }),
@@ -260,16 +262,17 @@ impl Poll<'_> {
         Ok(outcome)
     }
 
-    /// Whether the alert is taken: a message that follows one stored here (an Update or
-    /// Cancel naming it) is, whatever its severity or area, if its status is taken; a Cancel
-    /// of nothing stored here, an Ack or an Error is not; else the rules decide, and an alert
-    /// that has already expired is not taken.
+    /// Whether the alert is taken: a message that follows one relayed from this feed by the
+    /// same sender (an Update or Cancel naming it) is if it passes the rules' statuses, events
+    /// and territory, whatever its severity; a Cancel of nothing relayed from this feed, an Ack
+    /// or an Error is not; else the rules decide, and an alert that has already expired is not
+    /// taken.
     fn take(&self, alert: &Alert, follows: bool) -> bool {
         if !self.rules.statuses.contains(&alert.status) {
             return false;
         }
         if follows {
-            return true;
+            return self.rules.accepts_follow_up(alert, self.territory.as_ref()).is_ok();
         }
         if matches!(alert.msg_type, MsgType::Cancel | MsgType::Ack | MsgType::Error) {
             return false;

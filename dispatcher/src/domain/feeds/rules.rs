@@ -111,10 +111,26 @@ impl Rules {
 
     /// Whether the alert is taken; `territory` is the loaded territory when the rules need it.
     pub fn accepts(&self, alert: &Alert, territory: Option<&Territory>) -> Result<(), Skip> {
+        self.decide(alert, territory, |i| self.info_accepted(i))
+    }
+
+    /// Whether an Update or Cancel of an alert relayed from the same feed is taken: its status,
+    /// its events and its area must pass the rules like a new alert's; the severity, urgency
+    /// and certainty floors do not apply, so that a downgrade or an all clear gets through.
+    pub fn accepts_follow_up(&self, alert: &Alert, territory: Option<&Territory>) -> Result<(), Skip> {
+        self.decide(alert, territory, |i| self.event_named(i))
+    }
+
+    fn decide(
+        &self,
+        alert: &Alert,
+        territory: Option<&Territory>,
+        info_ok: impl Fn(&Info) -> bool,
+    ) -> Result<(), Skip> {
         if !self.statuses.contains(&alert.status) {
             return Err(Skip::Status);
         }
-        if !alert.infos.is_empty() && !alert.infos.iter().any(|i| self.info_accepted(i)) {
+        if !alert.infos.is_empty() && !alert.infos.iter().any(info_ok) {
             return Err(Skip::Info);
         }
         if self.in_territory && !territory.is_some_and(|t| t.overlaps(alert)) {
@@ -123,17 +139,20 @@ impl Rules {
         Ok(())
     }
 
-    fn info_accepted(&self, info: &Info) -> bool {
-        let at_least = |min: Option<u8>, got: u8| min.is_none_or(|m| got >= m);
-        let named = self.events.is_empty() && self.event_codes.is_empty()
+    fn event_named(&self, info: &Info) -> bool {
+        self.events.is_empty() && self.event_codes.is_empty()
             || self.events.iter().any(|e| e.trim().eq_ignore_ascii_case(info.event.trim()))
             || info.event_codes.iter().any(|c| {
                 self.event_codes.iter().any(|want| match want.split_once('=') {
                     Some((name, value)) => c.value_name == name.trim() && c.value == value.trim(),
                     None => c.value == want.trim(),
                 })
-            });
-        named
+            })
+    }
+
+    fn info_accepted(&self, info: &Info) -> bool {
+        let at_least = |min: Option<u8>, got: u8| min.is_none_or(|m| got >= m);
+        self.event_named(info)
             && at_least(self.min_severity.map(Severity::rank), info.severity.rank())
             && at_least(self.min_urgency.map(urgency_rank), urgency_rank(info.urgency))
             && at_least(self.min_certainty.map(certainty_rank), certainty_rank(info.certainty))
