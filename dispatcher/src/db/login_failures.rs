@@ -1,6 +1,6 @@
 //! `login_failures`: failed logins, counted per key in a window for rate limiting.
 
-use super::Executor;
+use super::{Conn, Executor};
 
 /// Records a failure for each key.
 pub async fn record(ex: &mut impl Executor, keys: &[&str], at_ms: i64) -> Result<(), sqlx::Error> {
@@ -31,4 +31,24 @@ pub async fn clear(ex: &mut impl Executor, key: &str) -> Result<u64, sqlx::Error
 /// Removes failures older than the window.
 pub async fn purge(ex: &mut impl Executor, before_ms: i64) -> Result<u64, sqlx::Error> {
     exec!(ex, "DELETE FROM login_failures WHERE at_ms < $1", before_ms)
+}
+
+/// Serializes attempts on these keys until the transaction ends, so that counting and
+/// recording an attempt is one step: on PostgreSQL a transaction-scoped advisory lock per key
+/// (taken in order), on SQLite the write lock `BEGIN IMMEDIATE` already holds.
+pub async fn lock(ex: &mut impl Executor, keys: &[&str]) -> Result<(), sqlx::Error> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    for key in keys {
+        if let Conn::Postgres(c) = ex.conn() {
+            super::deadline(sqlx::query("SELECT pg_advisory_xact_lock(7462, hashtext($1))").bind(key).execute(&mut *c))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets one recorded attempt of a key (a reserved attempt that succeeded).
+pub async fn remove(ex: &mut impl Executor, key: &str, at_ms: i64) -> Result<u64, sqlx::Error> {
+    exec!(ex, "DELETE FROM login_failures WHERE key = $1 AND at_ms = $2", key, at_ms)
 }

@@ -71,3 +71,8 @@ pub async fn purge(ex: &mut impl Executor, idle_ms: i64) -> Result<u64, sqlx::Er
     let now = now_ms();
     exec!(ex, "DELETE FROM sessions WHERE expires_ms < $1 OR last_seen_ms < $2", now, now - idle_ms)
 }
+
+/// Ends a user's sessions but one (the caller's own, when given).
+pub async fn delete_others(ex: &mut impl Executor, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
+    exec!(ex, "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", user_id, keep.unwrap_or(""))
+}

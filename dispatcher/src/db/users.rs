@@ -106,3 +106,15 @@ pub async fn set_totp(
         now_ms()
     )
 }
+
+/// Takes a TOTP time step for a user: true when it is later than every step accepted before
+/// (a code is accepted once), false for a replay. Atomic on both backends.
+pub async fn take_totp_step(ex: &mut impl Executor, id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let n = exec!(
+        ex,
+        "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        id,
+        step
+    )?;
+    Ok(n == 1)
+}

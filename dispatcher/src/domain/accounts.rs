@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::audit::{self, Actor, Event};
+use super::caller::Caller;
 use super::error::{Error, Result};
 use super::password;
 use super::roles::{Role, join_roles, parse_roles};
@@ -152,6 +153,8 @@ pub struct UserChange {
     pub disabled: Option<bool>,
     /// Remove the TOTP second factor (the user enrols again).
     pub reset_totp: Option<bool>,
+    /// Forget the account's failed sign-ins, lifting a limit someone else's guesses caused.
+    pub unlock: Option<bool>,
 }
 
 /// Changes a user; disabling ends their sessions at once.
@@ -179,8 +182,15 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, c: &UserCh
     if c.reset_totp == Some(true) {
         users::set_totp(&mut tx, id, None, false).await?;
     }
-    let details =
-        json!({ "roles": c.roles.as_ref().map(|r| join_roles(r)), "disabled": c.disabled, "resetTotp": c.reset_totp });
+    if c.unlock == Some(true) {
+        crate::db::login_failures::clear(&mut tx, &format!("user:{}", user.username.to_lowercase())).await?;
+    }
+    let details = json!({
+        "roles": c.roles.as_ref().map(|r| join_roles(r)),
+        "disabled": c.disabled,
+        "resetTotp": c.reset_totp,
+        "unlock": c.unlock,
+    });
     let event = Event::new(actor, address, "user.change", format!("user:{}", user.username)).details(details);
     audit::record(&mut tx, event).await?;
     let row = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
@@ -189,19 +199,34 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, c: &UserCh
 }
 
 /// Changes one's own password, ending one's other sessions.
-pub async fn change_password(app: &App, actor: &Actor, address: &str, current: &str, new: &str) -> Result<()> {
+///
+/// Hashing runs on a blocking thread before the write transaction opens (argon2 must hold
+/// neither an async worker nor SQLite's write lock); the transaction then checks that the
+/// password it verified is still the stored one.
+pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> Result<()> {
+    let (actor, address) = (&caller.actor, caller.address.as_str());
     let id = actor.user_id().ok_or_else(|| Error::Forbidden("only users have passwords".into()))?;
-    let mut tx = app.db.begin().await?;
-    let user = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
-    if !password::verify(current, &user.password_hash) {
+    let user = users::by_id(&mut app.db.read().await?, id).await?.ok_or(Error::NotFound("user"))?;
+    if !password::verify_off_thread(current, &user.password_hash).await {
         return Err(Error::invalid("currentPassword", "is not your current password"));
     }
     if current == new {
         return Err(Error::invalid("newPassword", "must differ from the current password"));
     }
-    let hash = password::hash(new).map_err(|e| Error::invalid("newPassword", e.to_string()))?;
+    let hash = password::hash_off_thread(new).await.map_err(|e| Error::invalid("newPassword", e.to_string()))?;
+    let mut tx = app.db.begin().await?;
+    let now = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
+    if now.password_hash != user.password_hash {
+        return Err(Error::Conflict("the password was changed meanwhile; sign in again".into()));
+    }
     users::set_password(&mut tx, id, &hash, false).await?;
-    let event = Event::new(actor, address, "user.password", format!("user:{}", user.username));
+    let keep = match &caller.via {
+        crate::domain::caller::Via::Session { id_hash, .. } => Some(id_hash.as_str()),
+        _ => None,
+    };
+    let ended = crate::db::sessions::delete_others(&mut tx, id, keep).await?;
+    let event = Event::new(actor, address, "user.password", format!("user:{}", user.username))
+        .details(json!({ "otherSessionsEnded": ended }));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(())
@@ -232,10 +257,12 @@ pub async fn totp_confirm(app: &App, actor: &Actor, address: &str, code: &str) -
     if user.totp_enabled {
         return Err(Error::Conflict("a second factor is already in use".into()));
     }
-    if !totp::check(&secret, code) {
+    let Some(step) = totp::check_step(&secret, code) else {
         return Err(Error::invalid("code", "is not the current code of your authenticator app"));
-    }
+    };
     users::set_totp(&mut tx, id, user.totp_secret.as_deref(), true).await?;
+    // The enrolment code is used up like a sign-in's.
+    users::take_totp_step(&mut tx, id, step as i64).await?;
     let event = Event::new(actor, address, "user.totp", format!("user:{}", user.username));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;

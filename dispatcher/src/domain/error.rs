@@ -54,6 +54,15 @@ pub enum Error {
         /// Seconds until another attempt is allowed.
         retry_after_s: u64,
     },
+    /// Too many failed sign-ins for this account or network.
+    #[error(
+        "too many failed sign-ins; try again in {}, sign in from a browser that has signed in to this account before, or ask an administrator to unlock the account",
+        wait_text(.retry_after_s)
+    )]
+    LoginLimited {
+        /// Seconds until another attempt is allowed.
+        retry_after_s: u64,
+    },
     /// Over a rate limit (sign-ups, verification codes): nothing was done.
     #[error("{what}; try again in {retry_after_s} seconds")]
     TooMany {
@@ -89,3 +98,11 @@ impl Error {
 
 /// Domain results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A wait in words: "40 seconds", "14 minutes".
+fn wait_text(seconds: &u64) -> String {
+    match *seconds {
+        0..=90 => format!("{seconds} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}

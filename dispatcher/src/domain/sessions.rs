@@ -23,54 +23,123 @@ pub struct Login {
     pub csrf: String,
     /// The caller this session stands for.
     pub caller: Caller,
+    /// The known-device cookie to set (see [`login`]).
+    pub device: String,
 }
 
 const FAILED: &str = "invalid username or password";
 
+/// The context of the known-device cookie's sealed user id.
+const DEVICE_CONTEXT: &str = "known-device";
+
+/// Whether `cookie` is a known-device cookie this instance gave to `user_id` at a successful
+/// sign-in (sealed with the instance key, so it cannot be forged).
+fn known_device(app: &App, cookie: Option<&str>, user_id: i64) -> bool {
+    cookie.and_then(|c| app.key.decrypt(c, DEVICE_CONTEXT).ok()).is_some_and(|id| id == user_id.to_string().as_bytes())
+}
+
+/// The network an address belongs to, for counting attempts: an IPv4 address alone, an IPv6
+/// address by its /64 (one subscriber's prefix: counting single IPv6 addresses would let one
+/// attacker try as many times as it has addresses).
+pub fn network_of(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.chars().take(64).collect(),
+    }
+}
+
 /// Signs a user in.
-pub async fn login(app: &App, username: &str, pw: &str, code: Option<&str>, address: &str) -> Result<Login> {
+///
+/// Attempts are limited per account and per network within `security.login_window_minutes`,
+/// and the limit is kept under parallel requests: each attempt is counted and recorded in one
+/// serialized step before the password is checked, and forgotten only when it succeeds.
+/// A browser that signed in to the account before (its known-device cookie, `device`) is
+/// counted on its own instead, so that someone guessing an approver's password from elsewhere
+/// cannot lock the approver out; an administrator can also unlock an account.
+pub async fn login(
+    app: &App,
+    username: &str,
+    pw: &str,
+    code: Option<&str>,
+    address: &str,
+    device: Option<&str>,
+) -> Result<Login> {
     let sec = &app.settings.security;
     let window_ms = i64::from(sec.login_window_minutes) * 60_000;
-    let keys = [format!("user:{}", username.to_ascii_lowercase()), format!("address:{address}")];
-    // Checks and password hashing run outside the write transaction, so that a slow argon2
-    // verification never holds SQLite's write lock.
+    let name: String = username.to_lowercase().chars().take(128).collect();
     let mut conn = app.db.read().await?;
-    for (key, limit) in keys.iter().zip([sec.login_limit_per_account, sec.login_limit_per_address]) {
-        let (n, oldest) = login_failures::count_since(&mut conn, key, now_ms() - window_ms).await?;
-        if n >= i64::from(limit) {
+    let user = users::by_name(&mut conn, &name).await?;
+    drop(conn);
+    let known = user.as_ref().is_some_and(|u| known_device(app, device, u.id));
+    let keys: Vec<(String, u32)> = if known {
+        let d = sha256_hex(device.unwrap_or_default().as_bytes());
+        vec![(format!("device:{}", &d[..32]), sec.login_limit_per_account)]
+    } else {
+        vec![
+            (format!("user:{name}"), sec.login_limit_per_account),
+            (format!("address:{}", network_of(address)), sec.login_limit_per_address),
+        ]
+    };
+    let key_refs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    // Count and record this attempt in one serialized step, before any check.
+    let at = now_ms();
+    let mut tx = app.db.begin().await?;
+    login_failures::lock(&mut tx, &key_refs).await?;
+    for (key, limit) in &keys {
+        let (n, oldest) = login_failures::count_since(&mut tx, key, at - window_ms).await?;
+        if n >= i64::from(*limit) {
+            drop(tx);
             Metrics::count(&app.metrics.logins, "limited");
-            let retry_after_s = oldest.map_or(60, |o| ((o + window_ms - now_ms()) / 1000).max(1) as u64);
-            return Err(Error::RateLimited { retry_after_s });
+            let retry_after_s = oldest.map_or(60, |o| ((o + window_ms - at) / 1000).max(1) as u64);
+            return Err(Error::LoginLimited { retry_after_s });
         }
     }
-    let user = users::by_name(&mut conn, &username.to_ascii_lowercase()).await?;
-    drop(conn);
+    login_failures::record(&mut tx, &key_refs, at).await?;
+    tx.commit().await?;
+
+    // Password hashing runs on a blocking thread, outside any transaction.
     let verified = match &user {
-        Some(u) => password::verify(pw, &u.password_hash) && !u.disabled,
+        Some(u) => password::verify_off_thread(pw, &u.password_hash).await && !u.disabled,
         None => {
-            password::verify(pw, password::decoy_hash());
+            password::verify_off_thread(pw, password::decoy_hash()).await;
             false
         }
     };
     let user = match (verified, user) {
         (true, Some(u)) => u,
-        _ => return fail(app, &keys, username, address, "password").await,
+        _ => return fail(app, &name, address, "password").await,
     };
-    let second_factor = match (user.totp_enabled, code) {
-        (false, _) => false,
+    let step = match (user.totp_enabled, code) {
+        (false, _) => None,
         (true, None) => {
+            forget_attempt(app, &key_refs, at).await?;
             return Err(Error::SecondFactor("this account needs the code from its authenticator app (totp)".into()));
         }
         (true, Some(c)) => {
             let secret = user_totp_secret(app, &user)?.unwrap_or_default();
-            if !totp::check(&secret, c) {
-                return fail(app, &keys, username, address, "totp").await;
+            match totp::check_step(&secret, c) {
+                Some(step) => Some(step),
+                None => return fail(app, &name, address, "totp").await,
             }
-            true
         }
     };
+    let second_factor = step.is_some();
     let mut tx = app.db.begin().await?;
-    login_failures::clear(&mut tx, &keys[0]).await?;
+    if let Some(step) = step
+        && !users::take_totp_step(&mut tx, user.id, step as i64).await?
+    {
+        drop(tx);
+        return fail(app, &name, address, "totp replayed").await;
+    }
+    for key in &key_refs {
+        login_failures::remove(&mut tx, key, at).await?;
+    }
+    login_failures::clear(&mut tx, &keys[0].0).await?;
     let cookie = random_token();
     let csrf = random_token();
     let id_hash = sha256_hex(cookie.as_bytes());
@@ -78,7 +147,7 @@ pub async fn login(app: &App, username: &str, pw: &str, code: Option<&str>, addr
     sessions::insert(&mut tx, &id_hash, user.id, &csrf, second_factor, expires, address).await?;
     let actor = Actor::User { id: user.id, username: user.username.clone() };
     let event = Event::new(&actor, address, "session.login", format!("user:{}", user.username))
-        .details(json!({ "secondFactor": second_factor }));
+        .details(json!({ "secondFactor": second_factor, "knownDevice": known }));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     Metrics::count(&app.metrics.logins, "ok");
@@ -91,13 +160,24 @@ pub async fn login(app: &App, username: &str, pw: &str, code: Option<&str>, addr
     };
     let caller =
         Caller { actor, roles: parse_roles(&user.roles).unwrap_or_default(), address: address.to_owned(), via };
-    Ok(Login { cookie, csrf, caller })
+    let device = app.key.encrypt(user.id.to_string().as_bytes(), DEVICE_CONTEXT);
+    Ok(Login { cookie, csrf, caller, device })
 }
 
-async fn fail<T>(app: &App, keys: &[String; 2], username: &str, address: &str, what: &str) -> Result<T> {
+/// Forgets a reserved attempt that was not a guess (a password right, the code still to come).
+async fn forget_attempt(app: &App, keys: &[&str], at: i64) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    login_failures::record(&mut tx, &[&keys[0], &keys[1]], now_ms()).await?;
-    let event = Event::new(&Actor::System, address, "session.login_failed", format!("user:{username}"))
+    for key in keys {
+        login_failures::remove(&mut tx, key, at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A failed attempt (already counted): audited, and answered without saying which part failed.
+async fn fail<T>(app: &App, name: &str, address: &str, what: &str) -> Result<T> {
+    let mut tx = app.db.begin().await?;
+    let event = Event::new(&Actor::System, address, "session.login_failed", format!("user:{name}"))
         .details(json!({ "failed": what }));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;

@@ -13,7 +13,7 @@ pub fn new_secret() -> Vec<u8> {
 }
 
 /// The code for a time step (RFC 4226 dynamic truncation).
-fn code_at(secret: &[u8], step: u64) -> String {
+pub fn code_at(secret: &[u8], step: u64) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
     let tag = hmac::sign(&key, &step.to_be_bytes());
     let h = tag.as_ref();
@@ -25,20 +25,27 @@ fn code_at(secret: &[u8], step: u64) -> String {
     format!("{:06}", bin % 1_000_000)
 }
 
-fn now_step() -> u64 {
+/// The current time step.
+pub fn now_step() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) / STEP_SECONDS
 }
 
 /// Whether a code is valid now (or one step before or after).
 pub fn check(secret: &[u8], code: &str) -> bool {
+    check_step(secret, code).is_some()
+}
+
+/// The time step a code is valid for (now, or one step before or after), if any. A caller that
+/// accepts the code records the step, so that each step is accepted once per user.
+pub fn check_step(secret: &[u8], code: &str) -> Option<u64> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
     let step = now_step();
     [step.saturating_sub(1), step, step + 1]
-        .iter()
-        .any(|s| constant_time_eq(code_at(secret, *s).as_bytes(), code.as_bytes()))
+        .into_iter()
+        .find(|s| constant_time_eq(code_at(secret, *s).as_bytes(), code.as_bytes()))
 }
 
 /// The current code.

@@ -181,7 +181,7 @@ impl From<Error> for ApiError {
             Error::Forbidden(m) => ApiError::new("API-004", m),
             Error::Unauthenticated(m) => ApiError::new("API-003", m),
             Error::SecondFactor(m) => ApiError::new("API-014", m).with_field("/totp"),
-            Error::RateLimited { retry_after_s } => {
+            Error::RateLimited { retry_after_s } | Error::LoginLimited { retry_after_s } => {
                 ApiError::new("API-010", e.to_string()).with_retry_after(retry_after_s)
             }
             Error::TooMany { retry_after_s, .. } => {

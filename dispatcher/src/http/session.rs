@@ -14,6 +14,9 @@ use crate::domain::caller::{Caller, Via};
 use crate::domain::roles::Role;
 use crate::domain::{accounts, sessions};
 
+/// The cookie that marks a browser that signed in to an account before.
+pub const DEVICE_COOKIE: &str = "tocsin_device";
+
 /// The session's routes.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -115,12 +118,22 @@ async fn login(
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return Err(ApiError::new("API-005", "signing in from another site is not allowed"));
     }
-    let l = sessions::login(&app, &req.username, &req.password, req.totp.as_deref(), &address).await?;
+    let device = super::auth::cookie(&headers, DEVICE_COOKIE);
+    let l =
+        sessions::login(&app, &req.username, &req.password, req.totp.as_deref(), &address, device.as_deref()).await?;
     let max_age = i64::from(app.settings.security.session_absolute_hours) * 3600;
     let cookie = format!("{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}", l.cookie);
+    // The known-device cookie outlives sessions (a year): it lets this browser sign in while
+    // someone else's guesses have the account limited.
+    let known = format!(
+        "{DEVICE_COOKIE}={}; Path=/api/v1/session; Secure; HttpOnly; SameSite=Strict; Max-Age=31536000",
+        l.device
+    );
     let mut resp = (StatusCode::OK, Json(view(&app, &l.caller))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
+    for c in [cookie, known] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(resp)
 }
@@ -154,7 +167,7 @@ async fn password(
     caller: Caller,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    accounts::change_password(&app, &caller.actor, &caller.address, &req.current_password, &req.new_password).await?;
+    accounts::change_password(&app, &caller, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,6 +3,8 @@
 //! and checks that the attack fails and changes nothing. One module per item of the issue;
 //! `docs/security.md` maps each threat to its defence and to the test here.
 
+mod signin;
+
 use dispatcher::domain::roles::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -424,3 +424,9 @@ impl Receiver {
         panic!("only {} of {n} requests arrived", self.received().len());
     }
 }
+
+/// A TOTP code not used yet: the next time step's (valid now, with one step of skew), since
+/// enrolling just used the current step's and each step is accepted once.
+pub fn next_totp(secret: &[u8]) -> String {
+    dispatcher::domain::totp::code_at(secret, dispatcher::domain::totp::now_step() + 1)
+}

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use dispatcher::domain::roles::Role;
-use dispatcher::domain::totp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -89,7 +88,7 @@ impl Desk<'_> {
             self.wait_for_element("#signin-totp").await;
             assert!(self.b.text("#signin-error").await.contains("authenticator app"));
             self.shot("05-second-factor").await;
-            self.b.type_into("#signin-totp", &totp::current(secret)).await;
+            self.b.type_into("#signin-totp", &crate::support::next_totp(secret)).await;
             self.b.click("#signin-submit").await;
         }
         self.wait_for_element("#nav-alerts").await;
