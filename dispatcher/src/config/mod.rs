@@ -225,6 +225,11 @@ pub struct Ingest {
     /// Names of API tokens whose posted CAP must be signed even when `require_signature` is
     /// off.
     pub require_signature_from: Vec<String>,
+    /// Names of API tokens (cascade parents included) whose CAP may carry Tocsin's control
+    /// parameters (`TOCSIN_CHANNELS`, `TOCSIN_DEVICE_GROUPS`, `TOCSIN_DEVICE_KINDS`,
+    /// `TOCSIN_SIREN_SIGNAL`). CAP from anywhere else that carries one is refused: those
+    /// parameters choose channels, sirens and signals beyond the alert's area.
+    pub control_parameters_from: Vec<String>,
 }
 
 impl Default for Ingest {
@@ -234,11 +239,17 @@ impl Default for Ingest {
             profile: String::new(),
             require_signature: false,
             require_signature_from: Vec::new(),
+            control_parameters_from: Vec::new(),
         }
     }
 }
 
 impl Ingest {
+    /// Whether CAP posted by this caller may carry Tocsin's control parameters.
+    pub fn trusts_control_parameters(&self, actor: &crate::domain::audit::Actor) -> bool {
+        matches!(actor, crate::domain::audit::Actor::Token { name, .. } if self.control_parameters_from.contains(name))
+    }
+
     /// Whether CAP posted by this caller must be signed.
     pub fn must_sign(&self, actor: &crate::domain::audit::Actor) -> bool {
         self.require_signature

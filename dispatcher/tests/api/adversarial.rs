@@ -220,3 +220,58 @@ on_both!(a_feed_cannot_cancel_a_local_warning_nor_escape_its_rules, |t: TestApp|
     assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64()), (Some(1), Some(2)), "{v}");
     assert_eq!(state(&t, &admin, volc["id"].as_i64().unwrap()).await["state"], "issued");
 });
+
+/// `outside`'s alert with a Tocsin control parameter in its info.
+fn with_control_parameter(xml: &str, name: &str, value: &str) -> String {
+    xml.replace("<area>", &format!("<parameter><valueName>{name}</valueName><value>{value}</value></parameter><area>"))
+}
+
+// Item 6: outside CAP names device groups (sirens anywhere) or a siren signal.
+#[tokio::test]
+async fn outside_cap_cannot_carry_control_parameters() {
+    let Some(t) = crate::support::spawn_with(crate::support::Backend::Sqlite, |s| {
+        s.ingest.control_parameters_from = vec!["trusted-parent".into()];
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = t.user("feeds-admin", &[Role::Admin, Role::Approver]).await;
+    let roc = t.token("roc", Role::Author, &["cap"]).await;
+    let evil = with_control_parameter(
+        &outside("CTRL-1", "roc@region.example", "Alert", None),
+        "TOCSIN_DEVICE_GROUPS",
+        "everywhere",
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/cap",
+            Auth::Token(&roc),
+            Body::Raw("application/cap+xml", evil.clone().into_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("TOCSIN_DEVICE_GROUPS") && r.text().contains("control_parameters_from"), "{}", r.text());
+    let listed = t.get("/api/v1/alerts?limit=50", Auth::Session(&admin)).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "nothing stored");
+    // A route trusted for them by name may.
+    let parent = t.token("trusted-parent", Role::Author, &["cap"]).await;
+    let ok = t
+        .call(Method::POST, "/api/v1/cap", Auth::Token(&parent), Body::Raw("application/cap+xml", evil.into_bytes()))
+        .await;
+    assert!(ok.status.is_success(), "{}", ok.text());
+    // A feed's alert carrying one is skipped.
+    let peer = Peer::start().await;
+    let signal = with_control_parameter(
+        &outside("CTRL-2", "met@example.org", "Alert", None),
+        "TOCSIN_SIREN_SIGNAL",
+        "sk-water-danger",
+    );
+    peer.put("/met.atom", atom(&[&signal]));
+    let feed =
+        subscribe(&t, &admin, json!({ "name": "Met", "url": format!("{}/met.atom", peer.base), "action": "relay" }))
+            .await;
+    let v = poll(&t, &admin, feed).await;
+    assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64()), (Some(0), Some(1)), "{v}");
+}

@@ -63,6 +63,18 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         }
     };
     let alert = &doc.alert;
+    if let Some(name) = control_parameter(alert)
+        && !app.settings.ingest.trusts_control_parameters(&caller.actor)
+    {
+        Metrics::count(&app.metrics.cap_ingest, "refused");
+        return Err(Error::invalid(
+            "/alert/info/parameter",
+            format!(
+                "{name} is one of Tocsin's control parameters (they choose channels, sirens and signals beyond the \
+                 alert's area); CAP from outside may carry them only from a token named in ingest.control_parameters_from"
+            ),
+        ));
+    }
     let sha = sha256_hex(bytes);
     let mut tx = app.db.begin().await?;
     if let Some(existing) = alerts::by_identifier(&mut tx, alert.sender.as_str(), alert.identifier.as_str()).await? {
@@ -275,4 +287,14 @@ pub(crate) async fn insert_frozen(
     };
     alerts::freeze(&mut *tx, id, 1, State::Draft.as_str(), State::Submitted.as_str(), &frozen).await?;
     Ok(id)
+}
+
+/// The first of Tocsin's own control parameters (`TOCSIN_…`) an alert carries, if any.
+pub(crate) fn control_parameter(alert: &cap_alerts::Alert) -> Option<String> {
+    alert
+        .infos
+        .iter()
+        .flat_map(|i| i.parameters.iter())
+        .find(|p| p.value_name.trim().to_ascii_uppercase().starts_with("TOCSIN_"))
+        .map(|p| p.value_name.clone())
 }

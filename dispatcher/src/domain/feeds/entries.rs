@@ -13,7 +13,7 @@ use super::rules::{Action, Rules};
 use crate::app::App;
 use crate::db::alerts;
 use crate::db::feeds::{self, FeedRow, Item, PollOutcome};
-use crate::domain::alerts::ingest::{Incoming, Route, joins, store_incoming};
+use crate::domain::alerts::ingest::{Incoming, Route, control_parameter, joins, store_incoming};
 use crate::domain::caller::Caller;
 use crate::domain::error::Result;
 use crate::domain::territory::Territory;
@@ -267,8 +267,19 @@ impl Poll<'_> {
     /// and territory, whatever its severity; a Cancel of nothing relayed from this feed, an Ack
     /// or an Error is not; else the rules decide, and an alert that has already expired is not
     /// taken.
+    ///
+    /// An alert that carries Tocsin's own control parameters (`TOCSIN_…`: channels, device
+    /// groups, siren signals) is never taken from a feed.
     fn take(&self, alert: &Alert, follows: bool) -> bool {
         if !self.rules.statuses.contains(&alert.status) {
+            return false;
+        }
+        if let Some(name) = control_parameter(alert) {
+            tracing::warn!(
+                feed = self.row.id,
+                parameter = name,
+                "a feed's alert carries a Tocsin control parameter; skipped"
+            );
             return false;
         }
         if follows {
