@@ -56,16 +56,19 @@ pub async fn get(ex: &mut impl Executor, subscription_id: i64) -> Result<Option<
     )
 }
 
-/// Counts a wrong try; gives the tries left (0 also when a concurrent try took the last).
-pub async fn wrong_try(ex: &mut impl Executor, subscription_id: i64) -> Result<i32, sqlx::Error> {
-    let left: Option<(i32,)> = fetch_optional!(
+/// Spends one try of a subscription's code that is still open (tries left, not expired), in
+/// one statement, before the code is compared: parallel guesses cannot outnumber the tries.
+/// Gives the code as it is after the try was spent, or None when no try is left.
+pub async fn spend_try(ex: &mut impl Executor, subscription_id: i64, now_ms: i64) -> Result<Option<Code>, sqlx::Error> {
+    fetch_optional!(
         ex,
-        (i32,),
-        "UPDATE verification_codes SET tries_left = tries_left - 1 WHERE subscription_id = $1 AND tries_left > 0 \
-         RETURNING tries_left",
-        subscription_id
-    )?;
-    Ok(left.map_or(0, |(n,)| n))
+        Code,
+        "UPDATE verification_codes SET tries_left = tries_left - 1 \
+         WHERE subscription_id = $1 AND tries_left > 0 AND expires_ms > $2 \
+         RETURNING subscription_id, code_hash, expires_ms, tries_left, resend_after_ms, claim_token_hash, claim_choices",
+        subscription_id,
+        now_ms
+    )
 }
 
 /// Removes a subscription's code (used, or the subscription is gone).

@@ -49,14 +49,23 @@ pub async fn verify(app: &App, id: i64, token: Option<&str>, code: &str) -> Resu
         }
         _ => None,
     };
+    // The try is spent before the code is compared, in the same transaction, so that parallel
+    // guesses cannot outnumber the tries (reading the tries first and counting after let
+    // every request in flight compare).
     let mut tx = app.db.begin().await?;
-    if constant_time_eq(codes::hash(app, id, code).as_bytes(), stored.code_hash.as_bytes()) {
+    let Some(spent) = verification_codes::spend_try(&mut tx, id, now).await? else {
+        return Err(Error::CodeVoid(format!("this code is void after too many wrong tries or expired: {ASK_AGAIN}")));
+    };
+    if spent.claim_token_hash != stored.claim_token_hash {
+        return Err(Error::CodeVoid(format!("a newer code was sent meanwhile: {ASK_AGAIN}")));
+    }
+    if constant_time_eq(codes::hash(app, id, code).as_bytes(), spent.code_hash.as_bytes()) {
         confirm(&mut tx, &own, claim).await?;
         tx.commit().await?;
         return Ok(active());
     }
-    let left = verification_codes::wrong_try(&mut tx, id).await?;
     tx.commit().await?;
+    let left = spent.tries_left;
     if left == 0 {
         let retry_after_s = u64::try_from((stored.resend_after_ms - now + 999) / 1000).unwrap_or(0).max(1);
         return Err(Error::TooMany {

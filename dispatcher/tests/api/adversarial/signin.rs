@@ -133,3 +133,59 @@ on_both!(a_password_change_ends_the_other_sessions, |t: TestApp| async move {
     assert_eq!(t.get("/api/v1/session", Auth::Session(&stolen)).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(t.get("/api/v1/session", Auth::Session(&mine)).await.status, StatusCode::OK, "one's own stays");
 });
+
+// Item 23: forty guesses at a resident's verification code sent at once must not outnumber
+// its tries (the right code among them, sent last).
+#[tokio::test]
+async fn parallel_code_guesses_keep_to_the_tries_on_both_backends() {
+    for backend in [crate::support::Backend::Sqlite, crate::support::Backend::Postgres] {
+        let gateway = crate::support::Receiver::start().await;
+        let Some(t) = crate::support::spawn_with(backend, |s| {
+            s.channels.sms.enabled = true;
+            s.channels.sms.provider = "http".into();
+            s.channels.sms.http.url = format!("{}/send", gateway.url);
+            s.channels.sms.http.callback_token = dispatcher::config::Secret::new("gateway-secret");
+            s.residents.sms_countries = vec!["421".into()];
+        })
+        .await
+        else {
+            continue;
+        };
+        let body = json!({ "channel": "sms", "address": "+421900123456", "places": [{ "lat": 48.1, "lon": 17.1 }], "languages": ["sk"] });
+        let r = t.post("/api/v1/residents/subscriptions", Auth::None, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let (id, token) = (r.json()["id"].as_i64().unwrap(), r.json()["token"].as_str().unwrap().to_owned());
+        let sent = gateway.wait_for(1).await;
+        let text = String::from_utf8_lossy(&sent[0].body).into_owned();
+        let code: String = text
+            .as_bytes()
+            .windows(6)
+            .find(|w| w.iter().all(u8::is_ascii_digit))
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .expect("a 6-digit code in the SMS");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let client = reqwest::Client::new();
+        let url = format!("{}/api/v1/residents/subscriptions/{id}/verify", t.base);
+        let guesses = (0..40).map(|i| {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let guess = if i == 39 { code.clone() } else { wrong.to_owned() };
+            async move {
+                let r = client.post(url).bearer_auth(token).json(&json!({ "code": guess })).send().await.unwrap();
+                let status = r.status();
+                (status, r.text().await.unwrap_or_default())
+            }
+        });
+        let answers = futures_util::future::join_all(guesses).await;
+        // Compared: a wrong code answered 422 (tries left) or 429 (the last try), or the right
+        // one accepted. Refused as void without comparing: 410/422 with API-019.
+        let compared = answers
+            .iter()
+            .filter(|(s, b)| {
+                *s == StatusCode::OK
+                    || *s == StatusCode::TOO_MANY_REQUESTS
+                    || (*s == StatusCode::UNPROCESSABLE_ENTITY && b.contains("tries left"))
+            })
+            .count();
+        assert!(compared <= 5, "{compared} of 40 parallel guesses were compared; a code has 5 tries: {answers:?}");
+    }
+}
