@@ -104,12 +104,17 @@ pub async fn run(
     } else {
         Some(crate::tls::acceptor(&server.tls_certificate_file, &server.tls_key_file)?)
     };
+    let hsts = server.hsts();
     let router = crate::http::router(app);
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     match tls {
-        None => axum::serve(listener, service).with_graceful_shutdown(shutdown).await,
+        None => {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+        }
         Some(acceptor) => {
             use axum::serve::ListenerExt;
+            let service =
+                crate::tls::with_hsts(router, hsts.as_deref())?.into_make_service_with_connect_info::<SocketAddr>();
             // `tap_io` (doing nothing) gives the listener the client's address as connect info.
             let tls = crate::tls::TlsListener::new(listener, acceptor)?.tap_io(|_| ());
             axum::serve(tls, service).with_graceful_shutdown(shutdown).await

@@ -1,6 +1,7 @@
 //! HTTPS without a proxy: `server.tls_certificate_file` and `server.tls_key_file` make the
-//! listener speak TLS (rustls on ring, TLS 1.2 and 1.3, HTTP/1.1). Handshakes run in tasks of
-//! their own, each bounded to ten seconds, so a slow or silent client never holds up others.
+//! listener speak TLS (rustls on ring, TLS 1.2 and 1.3, HTTP/1.1), and its answers carry
+//! `Strict-Transport-Security`. Handshakes run in tasks of their own, each bounded to ten
+//! seconds, so a slow or silent client never holds up others.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +30,19 @@ pub fn acceptor(certificate_file: &str, key_file: &str) -> anyhow::Result<TlsAcc
         .context("server.tls_key_file: the key does not fit the certificate")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The router with `Strict-Transport-Security` on every answer, for the HTTPS listener only:
+/// a browser that once reached Tocsin over HTTPS then refuses to be talked down to plain HTTP
+/// by someone on its network (`server.hsts_max_age_seconds`; RFC 6797 has browsers ignore
+/// the header over plain HTTP, and behind a proxy the proxy's own HTTPS sets it).
+pub fn with_hsts(router: axum::Router, value: Option<&str>) -> anyhow::Result<axum::Router> {
+    let Some(value) = value else { return Ok(router) };
+    let value = axum::http::HeaderValue::from_str(value).context("server.hsts_max_age_seconds")?;
+    Ok(router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        value,
+    )))
 }
 
 /// A listener whose connections have finished their TLS handshake.

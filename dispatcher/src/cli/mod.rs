@@ -6,6 +6,7 @@ mod agent;
 mod cap_convert;
 mod demo;
 mod device;
+mod redact;
 mod residents;
 mod validate;
 
@@ -116,7 +117,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Device(c)) => device::run(settings, c).await,
         Some(Command::Residents(c)) => residents::run(settings, c).await,
         Some(Command::Config) => {
-            println!("{}", toml::to_string_pretty(&settings)?);
+            println!("{}", redact::shown(&settings)?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Validate(_) | Command::CapConvert(_) | Command::DeviceAgent(_) | Command::Demo(_)) => {

@@ -88,6 +88,20 @@ pub struct Server {
     pub tls_certificate_file: String,
     /// The private key of `tls_certificate_file` (PEM: PKCS#8, PKCS#1 or SEC1).
     pub tls_key_file: String,
+    /// While serving HTTPS itself: how long browsers keep to HTTPS for this host after a visit
+    /// (`Strict-Transport-Security: max-age`), in seconds; 0 sends no such header.
+    pub hsts_max_age_seconds: u32,
+    /// While serving HTTPS itself: whether that also holds for every subdomain of this host
+    /// (`includeSubDomains`). Off: other services under the same domain may still be HTTP.
+    pub hsts_include_subdomains: bool,
+}
+
+impl Server {
+    /// The `Strict-Transport-Security` value to send while serving HTTPS, if any.
+    pub fn hsts(&self) -> Option<String> {
+        let subdomains = if self.hsts_include_subdomains { "; includeSubDomains" } else { "" };
+        (self.hsts_max_age_seconds > 0).then(|| format!("max-age={}{subdomains}", self.hsts_max_age_seconds))
+    }
 }
 
 impl Default for Server {
@@ -99,6 +113,10 @@ impl Default for Server {
             max_body_bytes: 2 * 1024 * 1024,
             tls_certificate_file: String::new(),
             tls_key_file: String::new(),
+            // A year: what browsers' preload lists ask for, and long enough that a returning
+            // visitor is never again offered plain HTTP.
+            hsts_max_age_seconds: 31_536_000,
+            hsts_include_subdomains: false,
         }
     }
 }

@@ -107,6 +107,9 @@ pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        if !(url.contains(":memory:") || url.contains("mode=memory") || url.contains("mode=ro")) {
+            create_private(options.get_filename());
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(30))
@@ -119,6 +122,31 @@ pub async fn connect(settings: &Database) -> anyhow::Result<Db> {
         Ok(Db::Postgres(super::Pg::new(pool, settings.clone())))
     }
 }
+
+/// Creates the SQLite database file readable and writable by its owner only (0600) before
+/// SQLite would create it under the process's umask (0644 with the usual 022): it holds
+/// password hashes, sealed secrets and residents' addresses. SQLite gives the `-wal` and
+/// `-shm` files it makes beside it the database file's own permissions. A file that exists is
+/// left as it is, with a warning if other users may read it; any other failure is SQLite's to
+/// report when it opens the file.
+#[cfg(unix)]
+fn create_private(path: &std::path::Path) {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    if created.is_err()
+        && let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{:o}", meta.permissions().mode() & 0o777),
+            "other users of this host may read the SQLite database: chmod 600 it and its -wal and -shm files"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(_path: &std::path::Path) {}
 
 /// The PostgreSQL pool's options.
 fn pg_options(settings: &Database) -> PgPoolOptions {

@@ -104,26 +104,81 @@ pub fn row_hash(r: &AuditRow) -> String {
     sha256_hex(&input)
 }
 
-/// Appends an event in the caller's transaction.
+/// Appends an event in the caller's transaction, each field bounded (see [`bounded`]).
 pub async fn record(tx: &mut impl Executor, e: Event<'_>) -> Result<(), sqlx::Error> {
     audit::lock(tx).await?;
     let (prev_seq, prev_hash) = audit::last(tx).await?.unwrap_or((0, GENESIS.to_owned()));
     let mut row = AuditRow {
         seq: prev_seq + 1,
         at_ms: now_ms(),
-        actor: e.actor.label(),
-        action: e.action.to_owned(),
-        target: e.target,
+        actor: bounded(&e.actor.label(), MAX_TEXT_CHARS),
+        action: bounded(e.action, MAX_TEXT_CHARS),
+        target: bounded(&e.target, MAX_TEXT_CHARS),
         alert_id: e.alert.map(|a| a.0),
         alert_version: e.alert.map(|a| a.1),
-        address: e.address.to_owned(),
-        details: e.details.to_string(),
+        address: bounded(e.address, MAX_TEXT_CHARS),
+        details: bounded_details(e.details),
         prev_hash,
         hash: String::new(),
     };
     row.hash = row_hash(&row);
     audit::insert(tx, &row).await?;
     Ok(())
+}
+
+/// The most characters the actor, action, target and address keep. The log is append-only
+/// and kept for years: what an outsider can put in it (the username of a failed sign-in, a
+/// CAP identifier, a feed's text) must not grow it by megabytes a request.
+const MAX_TEXT_CHARS: usize = 200;
+/// The most characters a string inside the details keeps (a URL, a reason).
+const MAX_DETAIL_CHARS: usize = 1000;
+/// The most items a list or object inside the details keeps.
+const MAX_DETAIL_ITEMS: usize = 100;
+/// The most bytes the details take as JSON; larger ones are replaced by a note and a preview.
+pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
+/// `text` cut to `max` characters (on a character boundary), with a note of its whole length.
+pub fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…(truncated, {} bytes)", &text[..cut], text.len()),
+    }
+}
+
+/// The details as stored: every string and list bounded, and the whole at most
+/// [`MAX_DETAILS_BYTES`], still JSON.
+fn bounded_details(details: Value) -> String {
+    let text = bound_value(details).to_string();
+    if text.len() <= MAX_DETAILS_BYTES {
+        return text;
+    }
+    serde_json::json!({
+        "truncated": format!("the details took {} bytes", text.len()),
+        "preview": bounded(&text, MAX_DETAIL_CHARS),
+    })
+    .to_string()
+}
+
+fn bound_value(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(bounded(&s, MAX_DETAIL_CHARS)),
+        Value::Array(items) => {
+            let more = items.len().saturating_sub(MAX_DETAIL_ITEMS);
+            let mut kept: Vec<Value> = items.into_iter().take(MAX_DETAIL_ITEMS).map(bound_value).collect();
+            if more > 0 {
+                kept.push(Value::String(format!("…({more} more)")));
+            }
+            Value::Array(kept)
+        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .take(MAX_DETAIL_ITEMS)
+                .map(|(k, v)| (bounded(&k, MAX_TEXT_CHARS), bound_value(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// What verifying the chain found.
@@ -175,5 +230,35 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
             expected_seq += 1;
             prev = r.hash;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary() {
+        assert_eq!(bounded("short", 200), "short");
+        let name = "ž".repeat(300);
+        let cut = bounded(&name, 200);
+        assert!(cut.starts_with(&"ž".repeat(200)) && cut.ends_with("…(truncated, 600 bytes)"), "{cut}");
+        assert_eq!(cut.chars().filter(|c| *c == 'ž').count(), 200);
+    }
+
+    #[test]
+    fn details_stay_json_and_small() {
+        let small = json!({ "roles": "author", "n": 3 });
+        assert_eq!(bounded_details(small.clone()), small.to_string());
+        let long = bounded_details(json!({ "identifier": "I".repeat(5000), "names": vec!["a"; 150] }));
+        let v: Value = serde_json::from_str(&long).unwrap();
+        assert!(v["identifier"].as_str().unwrap().ends_with("…(truncated, 5000 bytes)"));
+        assert_eq!((v["names"].as_array().unwrap().len(), v["names"][100].as_str()), (101, Some("…(50 more)")));
+        let huge = bounded_details(json!({ "a": vec!["x".repeat(900); 100] }));
+        assert!(huge.len() <= MAX_DETAILS_BYTES, "{}", huge.len());
+        let v: Value = serde_json::from_str(&huge).unwrap();
+        assert!(v["truncated"].as_str().unwrap().starts_with("the details took "), "{v}");
     }
 }

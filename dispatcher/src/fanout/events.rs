@@ -7,6 +7,7 @@ use std::time::Duration;
 use channels::Event;
 use tokio::sync::mpsc::Receiver;
 
+use super::provider_id;
 use crate::app::App;
 use crate::db::{now_ms, receipts};
 use crate::domain::{devices, subscriptions};
@@ -33,6 +34,13 @@ pub async fn run(app: App, mut rx: Receiver<Event>) {
 /// Handles one event.
 pub async fn handle(app: &App, event: &Event) -> anyhow::Result<()> {
     match event {
+        Event::Receipt { channel, provider_id, .. } if !provider_id::acceptable(provider_id) => {
+            tracing::warn!(
+                channel,
+                chars = provider_id.chars().count(),
+                "a receipt whose id matches nothing was dropped"
+            );
+        }
         Event::Receipt { channel, provider_id, delivered, detail } => {
             let mut tx = app.db.begin().await?;
             if !receipts::apply(&mut tx, channel, provider_id, *delivered, detail).await? {

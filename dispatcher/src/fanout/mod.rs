@@ -14,6 +14,7 @@ pub mod payloads;
 pub mod planner;
 pub mod previews;
 pub mod priority;
+pub mod provider_id;
 pub mod reach;
 pub mod recipients;
 pub mod registry;

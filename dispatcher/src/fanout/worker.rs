@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use super::Runtime;
 use super::payloads::Payloads;
 use super::planner::instance;
+use super::provider_id::checked;
 use crate::app::App;
 use crate::db::deliveries::{self, Completion, Leased};
 use crate::db::{now_ms, subscriptions, webhooks};
@@ -171,8 +172,8 @@ async fn write(app: &App, batch: &[Done]) -> Result<(), sqlx::Error> {
     let mut dropped = Vec::new();
     for (d, outcome, _) in batch {
         let c = match outcome {
-            Outcome::Sent { provider_id } => Completion::Sent(provider_id.clone()),
-            Outcome::Delivered { provider_id } => Completion::Delivered(provider_id.clone()),
+            Outcome::Sent { provider_id } => Completion::Sent(checked(&d.channel, provider_id.as_deref())),
+            Outcome::Delivered { provider_id } => Completion::Delivered(checked(&d.channel, provider_id.as_deref())),
             Outcome::Failed { error } => Completion::Failed(error.clone()),
             Outcome::DropAddress { error } => {
                 dropped.push(d);

@@ -124,9 +124,21 @@ async fn list(
     Ok(Json(rows))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+/// A text cell of the export: always quoted, quotes doubled (RFC 4180), and with a leading `'`
+/// when a spreadsheet would read it as a formula (OWASP's CSV injection advice). Text cells
+/// hold what came from outside: a resident's push service chooses the `Location` its pushes
+/// are answered with, which becomes the provider id, and a gateway words its own errors.
+/// Quoting every cell also keeps a `;` inside from starting a new cell where a spreadsheet
+/// splits on semicolons.
+fn csv_text(s: &str) -> String {
+    let formula = s.trim_start_matches(' ').starts_with(FORMULA_STARTS);
+    let quote = if formula { "'" } else { "" };
+    format!("\"{quote}{}\"", s.replace('"', "\"\""))
 }
+
+/// What makes a spreadsheet read a cell as a formula: OWASP's `=`, `+`, `-`, `@`, tab and
+/// carriage return, a line feed, and the full-width forms some spreadsheets take as the same.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
 
 async fn export(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
     let mut c = app.db.read().await.map_err(Error::from)?;
@@ -144,13 +156,13 @@ async fn export(State(app): State<App>, Id(id): Id) -> ApiResult<Response> {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{},{},{},{}\n",
                 d.id,
-                csv_field(&d.channel),
-                d.recipient_kind,
+                csv_text(&d.channel),
+                csv_text(&d.recipient_kind),
                 d.recipient_id,
-                d.status,
+                csv_text(&d.status),
                 d.attempts,
-                csv_field(d.provider_id.as_deref().unwrap_or("")),
-                csv_field(d.last_error.as_deref().unwrap_or("")),
+                csv_text(d.provider_id.as_deref().unwrap_or("")),
+                csv_text(d.last_error.as_deref().unwrap_or("")),
                 d.created_ms,
                 opt(d.sent_ms),
                 opt(d.delivered_ms)
@@ -207,4 +219,19 @@ const RECHECK: Duration = Duration::from_secs(5);
 async fn stream_handler(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
     summary(&app, id).await?;
     Ok(Sse::new(counts(app, id, caller)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_text;
+
+    #[test]
+    fn text_cells_never_start_a_formula() {
+        assert_eq!(csv_text("push"), "\"push\"");
+        assert_eq!(csv_text(r#"=HYPERLINK("x","y")"#), r#""'=HYPERLINK(""x"",""y"")""#);
+        for start in ["+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "  =1", "\u{FF1D}1"] {
+            assert!(csv_text(start).starts_with("\"'"), "{start:?}");
+        }
+        assert_eq!(csv_text("a,b;c\nd"), "\"a,b;c\nd\"");
+    }
 }

@@ -3,6 +3,7 @@
 //! and checks that the attack fails and changes nothing. One module per item of the issue;
 //! `docs/security.md` maps each threat to its defence and to the test here.
 
+mod ops;
 mod signin;
 
 use dispatcher::domain::roles::Role;

@@ -37,7 +37,7 @@ fn keys(name: &str) -> String {
 
 /// A CA and a certificate for 127.0.0.1 signed by it, made by `openssl`; `None` (a skip
 /// outside CI) when openssl is missing.
-fn tls_files(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+pub(crate) fn tls_files(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
     let run = |args: &[&str]| {
         std::process::Command::new("openssl")
             .args(args)
