@@ -42,6 +42,8 @@ pub struct Inner {
     pub signatures: crate::domain::signatures::Signatures,
     /// The children this instance hands its alerts to (`[cascade]`).
     pub cascade: crate::domain::cascade::Children,
+    /// Long polls per device and pairing tries per network (`domain/device_limits.rs`).
+    pub device_limits: crate::domain::device_limits::DeviceLimits,
 }
 
 /// A handle on the application that does not keep it alive (for its own background tasks).
@@ -83,6 +85,7 @@ impl App {
             acks: Default::default(),
             signatures,
             cascade,
+            device_limits: Default::default(),
         };
         Ok(App(Arc::new(inner)))
     }

@@ -11,6 +11,7 @@ pub mod cascade;
 pub mod crypto;
 pub mod device_acks;
 pub mod device_commands;
+pub mod device_limits;
 pub mod device_notices;
 pub mod devices;
 pub mod error;

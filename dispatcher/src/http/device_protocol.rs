@@ -14,6 +14,7 @@ use super::extract::{ApiJson, ApiQuery, ClientAddress, LimitedBody};
 use super::routes::{Access, Endpoint};
 use crate::app::App;
 use crate::db::devices::DeviceRow;
+use crate::domain::device_limits::Waiting;
 use crate::domain::devices::{self, Ack, Heartbeat};
 use crate::domain::error::Error;
 
@@ -60,6 +61,7 @@ pub struct PollQuery {
 
 async fn poll(State(app): State<App>, headers: HeaderMap, ApiQuery(q): ApiQuery<PollQuery>) -> ApiResult<Response> {
     let d = device(&app, &headers).await?;
+    let _waiting = Waiting::take(&app.device_limits, d.id)?;
     let wait = Duration::from_secs(q.wait.unwrap_or(30).clamp(1, 60));
     let known = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let deadline = tokio::time::Instant::now() + wait;
@@ -150,6 +152,11 @@ async fn pair(
     ClientAddress(address): ClientAddress,
     ApiJson(p): ApiJson<PairRequest>,
 ) -> ApiResult<Json<Paired>> {
-    let (device_id, secret) = devices::pair(&app, &address, &p.code).await?;
+    app.device_limits.pair_try(&address)?;
+    let code = p.code.trim();
+    if code.len() != 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid("/code", "a pairing code is the 8 letters and digits the admin app shows").into());
+    }
+    let (device_id, secret) = devices::pair(&app, &address, code).await?;
     Ok(Json(Paired { device_id, secret }))
 }

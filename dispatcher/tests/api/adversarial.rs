@@ -276,3 +276,34 @@ async fn outside_cap_cannot_carry_control_parameters() {
     let v = poll(&t, &admin, feed).await;
     assert_eq!((v["relayed"].as_i64(), v["skipped"].as_i64()), (Some(0), Some(1)), "{v}");
 }
+
+// Item 22: one display's secret holds hundreds of long polls open, and anyone tries pairing
+// codes as fast as they like.
+on_both!(a_device_secret_cannot_hold_many_polls_nor_anyone_guess_pairing_codes, |t: TestApp| async move {
+    let op = t.user("olga", &[Role::Operator]).await;
+    let body = json!({ "kind": "display", "name": "Hall", "lat": 48.15, "lon": 17.1, "groups": [] });
+    let device = crate::devices::register(&t, &op, body).await;
+    // A first poll learns the ETag, so the next ones wait.
+    let (_, etag, _) = crate::devices::poll(&t, &device.secret, 1, None).await;
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
+    let polls = (0..40).map(|_| {
+        let req = client
+            .get(format!("{}/api/v1/device/poll?wait=3", t.base))
+            .bearer_auth(&device.secret)
+            .header("if-none-match", &etag);
+        async move { req.send().await.map(|r| r.status()).ok() }
+    });
+    let answers = futures_util::future::join_all(polls).await;
+    let held = answers.iter().filter(|s| **s == Some(StatusCode::NOT_MODIFIED)).count();
+    let refused = answers.iter().filter(|s| **s == Some(StatusCode::TOO_MANY_REQUESTS)).count();
+    assert!(held <= 2, "{held} of 40 polls on one secret were held");
+    assert_eq!(held + refused, 40, "{answers:?}");
+    // The device still polls normally afterwards.
+    assert_eq!(crate::devices::poll(&t, &device.secret, 1, Some(&etag)).await.0, StatusCode::NOT_MODIFIED);
+
+    let tries = (0..30).map(|i| t.post("/api/v1/device/pair", Auth::None, json!({ "code": format!("WRONG{i:03}") })));
+    let answers = futures_util::future::join_all(tries).await;
+    let checked = answers.iter().filter(|r| r.status == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let limited = answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(checked <= 10 && checked + limited == 30, "{checked} pairing tries checked, {limited} limited");
+});
