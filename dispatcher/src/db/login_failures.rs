@@ -48,7 +48,11 @@ pub async fn lock(ex: &mut impl Executor, keys: &[&str]) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// Forgets one recorded attempt of a key (a reserved attempt that succeeded).
-pub async fn remove(ex: &mut impl Executor, key: &str, at_ms: i64) -> Result<u64, sqlx::Error> {
-    exec!(ex, "DELETE FROM login_failures WHERE key = $1 AND at_ms = $2", key, at_ms)
+/// Forgets the attempt recorded at `at_ms` for each key (a reserved attempt that was not a
+/// failed guess).
+pub async fn forget(ex: &mut impl Executor, keys: &[&str], at_ms: i64) -> Result<(), sqlx::Error> {
+    for key in keys {
+        exec!(ex, "DELETE FROM login_failures WHERE key = $1 AND at_ms = $2", *key, at_ms)?;
+    }
+    Ok(())
 }

@@ -183,7 +183,7 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, c: &UserCh
         users::set_totp(&mut tx, id, None, false).await?;
     }
     if c.unlock == Some(true) {
-        crate::db::login_failures::clear(&mut tx, &format!("user:{}", user.username.to_lowercase())).await?;
+        crate::db::login_failures::clear(&mut tx, &format!("user:{}", user.username)).await?;
     }
     let details = json!({
         "roles": c.roles.as_ref().map(|r| join_roles(r)),

@@ -71,7 +71,7 @@ pub async fn login(
 ) -> Result<Login> {
     let sec = &app.settings.security;
     let window_ms = i64::from(sec.login_window_minutes) * 60_000;
-    let name: String = username.to_lowercase().chars().take(128).collect();
+    let name: String = username.to_ascii_lowercase().chars().take(128).collect();
     let mut conn = app.db.read().await?;
     let user = users::by_name(&mut conn, &name).await?;
     drop(conn);
@@ -136,9 +136,7 @@ pub async fn login(
         drop(tx);
         return fail(app, &name, address, "totp replayed").await;
     }
-    for key in &key_refs {
-        login_failures::remove(&mut tx, key, at).await?;
-    }
+    login_failures::forget(&mut tx, &key_refs, at).await?;
     login_failures::clear(&mut tx, &keys[0].0).await?;
     let cookie = random_token();
     let csrf = random_token();
@@ -167,9 +165,7 @@ pub async fn login(
 /// Forgets a reserved attempt that was not a guess (a password right, the code still to come).
 async fn forget_attempt(app: &App, keys: &[&str], at: i64) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    for key in keys {
-        login_failures::remove(&mut tx, key, at).await?;
-    }
+    login_failures::forget(&mut tx, keys, at).await?;
     tx.commit().await?;
     Ok(())
 }

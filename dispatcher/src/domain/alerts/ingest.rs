@@ -212,21 +212,22 @@ pub(crate) async fn store_incoming(
     let joins = joins(&mut *tx, alert, route).await?;
     let by = (incoming.author, incoming.token);
     let id = insert_frozen(tx, alert, bytes, incoming.origin, by, joins.thread).await?;
-    let row = get(&mut *tx, id).await?;
-    record(tx, caller, incoming.action, &row, incoming.details).await?;
-    if !joins.refused.is_empty() {
+    let held = !joins.refused.is_empty();
+    if held {
         let reason = format!(
             "held: it references {} stored here, which came from another sender or by another route; \
              it was kept as an alert of its own and does not update or cancel them",
             joins.refused.join(" ")
         );
         alerts::set_reason(&mut *tx, id, &reason).await?;
-        let row = get(&mut *tx, id).await?;
-        record(tx, caller, "cap.reference_refused", &row, json!({ "references": joins.refused })).await?;
         tracing::warn!(alert = id, "a message from outside named messages it may not follow; held for an approver");
         incoming.issue = false;
     }
     let row = get(&mut *tx, id).await?;
+    record(tx, caller, incoming.action, &row, incoming.details).await?;
+    if held {
+        record(tx, caller, "cap.reference_refused", &row, json!({ "references": joins.refused })).await?;
+    }
     if !incoming.issue {
         return Ok(row);
     }
