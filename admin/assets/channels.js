@@ -136,7 +136,8 @@ function sirenPanel(siren, lang) {
   const s = siren.signal;
   const voice = (siren.command.voice || []).find((v) => v.language === lang);
   if (!s) return h('p', { class: 'warning', text: t('sirenNoSignal') });
-  return facts([
+  const second = siren.needsSecondApprover ? h('p', { class: 'warning', id: 'signal-second-approver', text: t('sirenSecondApprover', { name: s.name }) }) : null;
+  return h('div', {}, second, facts([
     [t('sirenSignal'), `${s.name} (${s.code})`],
     [t('sirenPattern'), t(`pattern_${s.pattern}`) || s.pattern],
     [t('sirenDuration'), t('seconds', { n: s.seconds })],
@@ -144,7 +145,7 @@ function sirenPanel(siren, lang) {
     [t('sirenEnd'), s.end ? t('yes') : t('no')],
     [t('sirenTest'), s.test ? t('yes') : t('no')],
     [t('sirenVoice'), voice ? voice.text : ''],
-  ]);
+  ]));
 }
 
 /** The tabs: arrow keys, Home and End move between them (the ARIA tabs pattern). */

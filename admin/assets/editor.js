@@ -74,7 +74,7 @@ export async function editor(main, app, alert, mode) {
   const columns = h('div', { class: 'languages', id: 'languages' }, content.infos.map(languageColumn));
   const signalOf = (first.parameters || []).find((p) => p.valueName === SIGNAL);
   const signal = signals
-    ? select([['', t('signalDefault', { name: (signals.signals.find((s) => s.code === signals.default) || { name: signals.default }).name })], ...signals.signals.filter((s) => !s.end && !s.test).map((s) => [s.code, s.name])], signalOf ? signalOf.value : '', { id: 'common-signal' })
+    ? select([['', t('signalDefault', { name: (signals.signals.find((s) => s.code === signals.default) || { name: signals.default }).name })], ...signals.signals.filter((s) => !s.end).map((s) => [s.code, s.test ? t('signalTest', { name: s.name }) : s.name])], signalOf ? signalOf.value : '', { id: 'common-signal' })
     : null;
   const minutes = h('input', { id: 'expires-in', type: 'number', min: '0', max: '10080', value: '', placeholder: t('keepExpiry') });
   const common = h(

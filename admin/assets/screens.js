@@ -17,8 +17,8 @@ export const SCREENS = [
   { path: 'residents', word: 'navResidents', roles: EVERYONE, show: residentsScreen },
   { path: 'templates', word: 'navTemplates', roles: EVERYONE, show: templatesScreen },
   { path: 'areas', word: 'navAreas', roles: EVERYONE, show: areasScreen },
-  // Users and tokens: administrators only.
-  { path: 'users', word: 'navUsers', roles: ['admin'], show: usersScreen },
+  // Users and tokens: administrators; approvers see the tokens, to confirm new ones.
+  { path: 'users', word: 'navUsers', roles: ['admin', 'approver'], show: usersScreen },
   // The audit log: auditors and administrators.
   { path: 'audit', word: 'navAudit', roles: ['auditor', 'admin'], show: auditScreen },
 ];

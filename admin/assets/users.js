@@ -152,10 +152,10 @@ function usersPart(app, shown) {
   return load();
 }
 
-function tokensPart(shown) {
+function tokensPart(app, shown) {
   const status = statusLine('tk-status');
   const error = errorLine('tk-error');
-  const heads = ['tkName', 'tkPrefix', 'tkRole', 'tkScopes', 'tkCreated', 'tkExpires', 'tkLastUsed', 'mActions'];
+  const heads = ['tkName', 'tkPrefix', 'tkRole', 'tkScopes', 'tkCreated', 'tkExpires', 'tkLastUsed', 'tkConfirmedAt', 'mActions'];
   const { el, body } = table('tokens', t('tkTitle'), heads);
 
   async function load() {
@@ -166,7 +166,27 @@ function tokensPart(shown) {
       tokens.map((k) => {
         const cell = h('td', { class: 'row-actions' });
         if (k.revokedMs) cell.append(h('span', { class: 'muted', text: t('tkRevokedAt', { when: when(k.revokedMs) }) }));
-        else
+        else if (!k.confirmedMs && app.can('approver'))
+          // A token made in the app waits for a second person: an approver who did not make it.
+          cell.append(
+            h('button', {
+              type: 'button',
+              class: 'primary',
+              'data-action': 'confirm',
+              text: t('tkConfirm'),
+              'aria-label': t('tkConfirmNamed', { name: k.name }),
+              onclick: async () => {
+                try {
+                  await api('POST', `/api/v1/tokens/${k.id}/confirm`);
+                  status.textContent = t('tkConfirmed', { name: k.name });
+                  await load();
+                } catch (p) {
+                  error.textContent = p.message;
+                }
+              },
+            }),
+          );
+        if (!k.revokedMs && app.can('admin'))
           cell.append(
             askFirst(cell, 'tkRevoke', k.name, async () => {
               await api('DELETE', `/api/v1/tokens/${k.id}`);
@@ -184,6 +204,7 @@ function tokensPart(shown) {
           h('td', { text: when(k.createdMs) }),
           h('td', { text: k.expiresMs ? when(k.expiresMs) : t('tkNever') }),
           h('td', {}, ago(k.lastUsedMs)),
+          h('td', { class: k.confirmedMs ? '' : 'warning', text: k.confirmedMs ? when(k.confirmedMs) : t('tkAwaiting') }),
           cell,
         );
       }),
@@ -224,13 +245,15 @@ function tokensPart(shown) {
       createError.textContent = p.message;
     }
   });
-  fill(shown, h('h2', { text: t('tkTitle') }), h('p', { class: 'hint', text: t('tkHint') }), status, error, h('div', { class: 'scroll' }, el), create);
+  const admin = app.can('admin');
+  fill(shown, h('h2', { text: t('tkTitle') }), h('p', { class: 'hint', text: t('tkHint') }), status, error, h('div', { class: 'scroll' }, el), admin ? create : null);
   return load();
 }
 
 export async function usersScreen(main, app) {
   const users = h('section', { id: 'users-part' });
   const tokens = h('section', { id: 'tokens-part' });
-  fill(main, h('h1', { text: t('usScreenTitle') }), users, tokens);
-  await Promise.all([usersPart(app, users), tokensPart(tokens)]);
+  fill(main, h('h1', { text: t('usScreenTitle') }), app.can('admin') ? users : null, tokens);
+  // Approvers see the tokens only, to confirm the ones an administrator made.
+  await Promise.all([app.can('admin') ? usersPart(app, users) : null, tokensPart(app, tokens)]);
 }

@@ -21,18 +21,37 @@ pub struct AlertPayload {
     pub page_url: Option<String>,
     /// A channel's rendering of the alert that is the same for every recipient (built once).
     pub rendered: OnceLock<Arc<[u8]>>,
+    /// Whether someone other than the person who brought the alert in approved it. A Test or
+    /// Exercise without such a second person sounds only the sirens' test signals.
+    pub approved_by_another: bool,
 }
 
 impl AlertPayload {
     /// A payload.
     pub fn new(id: i64, alert: Alert, cap_xml: Arc<[u8]>, mode: &'static str, cap_url: Option<String>) -> Self {
-        AlertPayload { id, alert, cap_xml, mode, cap_url, page_url: None, rendered: OnceLock::new() }
+        AlertPayload {
+            id,
+            alert,
+            cap_xml,
+            mode,
+            cap_url,
+            page_url: None,
+            rendered: OnceLock::new(),
+            approved_by_another: false,
+        }
     }
 
     /// The same payload with the page residents read it on.
     #[must_use]
     pub fn with_page_url(mut self, url: Option<String>) -> Self {
         self.page_url = url;
+        self
+    }
+
+    /// The same payload, saying whether a second person approved it.
+    #[must_use]
+    pub fn with_approved_by_another(mut self, yes: bool) -> Self {
+        self.approved_by_another = yes;
         self
     }
 }

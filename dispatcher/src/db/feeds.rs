@@ -29,11 +29,18 @@ pub struct FeedRow {
     pub skipped: i64,
     pub created_ms: i64,
     pub changed_ms: i64,
+    /// Who made it or last changed what it takes and where from (NULL: the configuration).
+    pub changed_by: Option<i64>,
+    /// The approver who confirmed it as it now stands.
+    pub confirmed_by: Option<i64>,
+    /// When; NULL: not confirmed since it was made or last changed, and what it would relay
+    /// waits for an approver instead.
+    pub confirmed_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "id, name, url, rules, action, enabled, poll_seconds, must_sign, from_config, etag, last_modified, \
      next_poll_ms, failures, last_polled_ms, last_ok_ms, last_error, polls, errors, relayed, drafted, skipped, \
-     created_ms, changed_ms";
+     created_ms, changed_ms, changed_by, confirmed_by, confirmed_ms";
 
 /// What a subscription is made of, as given by an administrator or the configuration.
 #[derive(Clone, Debug)]
@@ -46,15 +53,22 @@ pub struct NewFeed<'a> {
     pub poll_seconds: i32,
     pub must_sign: bool,
     pub from_config: bool,
+    /// Who makes or changes it (None: the configuration).
+    pub changed_by: Option<i64>,
+    /// Whether it counts as confirmed as it is written (the configuration file's, or one
+    /// that does not relay); else it waits for a second person.
+    pub confirmed: bool,
 }
 
 /// Adds a subscription, due at once; gives its id.
 pub async fn insert(ex: &mut impl Executor, f: &NewFeed<'_>) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
     scalar!(
         ex,
         i64,
-        "INSERT INTO feed_subscriptions (name, url, rules, action, enabled, poll_seconds, from_config, next_poll_ms, created_ms, changed_ms, must_sign) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9) RETURNING id",
+        "INSERT INTO feed_subscriptions (name, url, rules, action, enabled, poll_seconds, from_config, next_poll_ms, \
+         created_ms, changed_ms, must_sign, changed_by, confirmed_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9, $10, $11) RETURNING id",
         f.name,
         f.url,
         f.rules,
@@ -62,20 +76,47 @@ pub async fn insert(ex: &mut impl Executor, f: &NewFeed<'_>) -> Result<i64, sqlx
         f.enabled,
         f.poll_seconds,
         f.from_config,
-        now_ms(),
-        f.must_sign
+        now,
+        f.must_sign,
+        f.changed_by,
+        f.confirmed.then_some(now)
+    )
+}
+
+/// Records a second person's confirmation of a subscription as it stood at `changed_ms` (what
+/// the approver saw); gives how many rows changed (0: it changed meanwhile, or was confirmed).
+pub async fn confirm(ex: &mut impl Executor, id: i64, changed_ms: i64, by: i64) -> Result<u64, sqlx::Error> {
+    exec!(
+        ex,
+        "UPDATE feed_subscriptions SET confirmed_by = $3, confirmed_ms = $4 \
+         WHERE id = $1 AND changed_ms = $2 AND confirmed_ms IS NULL",
+        id,
+        changed_ms,
+        by,
+        now_ms()
     )
 }
 
 /// Replaces what an administrator may change. A changed URL or rules forget the validators and
-/// the entries skipped, so the next poll (due at once) looks at everything again.
-pub async fn update(ex: &mut impl Executor, id: i64, f: &NewFeed<'_>, reread: bool) -> Result<u64, sqlx::Error> {
+/// the entries skipped, so the next poll (due at once) looks at everything again. Unless
+/// `keep_confirmation` (a change of name, interval or on/off only), the change is recorded as
+/// `f.changed_by`'s and the confirmation is `f.confirmed`'s.
+pub async fn update(
+    ex: &mut impl Executor,
+    id: i64,
+    f: &NewFeed<'_>,
+    reread: bool,
+    keep_confirmation: bool,
+) -> Result<u64, sqlx::Error> {
     let now = now_ms();
     let n = exec!(
         ex,
         "UPDATE feed_subscriptions SET name = $2, url = $3, rules = $4, action = $5, enabled = $6, poll_seconds = $7, \
          next_poll_ms = $8, failures = 0, changed_ms = $8, must_sign = $10, \
-         etag = CASE WHEN $9 THEN NULL ELSE etag END, last_modified = CASE WHEN $9 THEN NULL ELSE last_modified END \
+         etag = CASE WHEN $9 THEN NULL ELSE etag END, last_modified = CASE WHEN $9 THEN NULL ELSE last_modified END, \
+         changed_by = CASE WHEN $12 THEN changed_by ELSE $11 END, \
+         confirmed_by = CASE WHEN $12 THEN confirmed_by ELSE NULL END, \
+         confirmed_ms = CASE WHEN $12 THEN confirmed_ms ELSE $13 END \
          WHERE id = $1",
         id,
         f.name,
@@ -86,7 +127,10 @@ pub async fn update(ex: &mut impl Executor, id: i64, f: &NewFeed<'_>, reread: bo
         f.poll_seconds,
         now,
         reread,
-        f.must_sign
+        f.must_sign,
+        f.changed_by,
+        keep_confirmation,
+        f.confirmed.then_some(now)
     )?;
     if reread {
         exec!(ex, "DELETE FROM feed_items WHERE feed_id = $1 AND outcome = 'skipped'", id)?;

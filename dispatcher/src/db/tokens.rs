@@ -16,36 +16,62 @@ pub struct TokenRow {
     pub expires_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
     pub last_used_ms: Option<i64>,
+    /// The approver who confirmed it (NULL: not confirmed, or confirmed by being made on the
+    /// server's command line or before confirmations existed; `confirmed_ms` tells which).
+    pub confirmed_by: Option<i64>,
+    /// When it was confirmed; NULL: it waits for a second person, and CAP it posts that would
+    /// be issued at once waits for an approver instead.
+    pub confirmed_ms: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, name, token_hash, prefix, role, scopes, created_by, created_ms, expires_ms, revoked_ms, last_used_ms";
+const COLUMNS: &str = "id, name, token_hash, prefix, role, scopes, created_by, created_ms, expires_ms, revoked_ms, \
+     last_used_ms, confirmed_by, confirmed_ms";
+
+/// A token to store.
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub prefix: &'a str,
+    pub role: &'a str,
+    pub scopes: &'a str,
+    pub created_by: Option<i64>,
+    pub expires_ms: Option<i64>,
+    /// Confirmed as it is made (on the server's command line); else it waits for a second
+    /// person.
+    pub confirmed: bool,
+}
 
 /// Stores a token; gives its id.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    ex: &mut impl Executor,
-    name: &str,
-    token_hash: &str,
-    prefix: &str,
-    role: &str,
-    scopes: &str,
-    created_by: Option<i64>,
-    expires_ms: Option<i64>,
-) -> Result<i64, sqlx::Error> {
+pub async fn insert(ex: &mut impl Executor, t: &NewToken<'_>) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
     scalar!(
         ex,
         i64,
-        "INSERT INTO api_tokens (name, token_hash, prefix, role, scopes, created_by, created_ms, expires_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        name,
-        token_hash,
-        prefix,
-        role,
-        scopes,
-        created_by,
-        now_ms(),
-        expires_ms
+        "INSERT INTO api_tokens (name, token_hash, prefix, role, scopes, created_by, created_ms, expires_ms, confirmed_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        t.name,
+        t.token_hash,
+        t.prefix,
+        t.role,
+        t.scopes,
+        t.created_by,
+        now,
+        t.expires_ms,
+        t.confirmed.then_some(now)
+    )
+}
+
+/// Records a second person's confirmation of a token not yet confirmed nor revoked; gives
+/// how many rows changed (0: it was confirmed or revoked meanwhile).
+pub async fn confirm(ex: &mut impl Executor, id: i64, by: i64) -> Result<u64, sqlx::Error> {
+    exec!(
+        ex,
+        "UPDATE api_tokens SET confirmed_by = $2, confirmed_ms = $3 \
+         WHERE id = $1 AND confirmed_ms IS NULL AND revoked_ms IS NULL",
+        id,
+        by,
+        now_ms()
     )
 }
 

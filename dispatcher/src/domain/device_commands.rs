@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use cap_alerts::model::{MsgType, ResponseType};
+use cap_alerts::model::{MsgType, ResponseType, Status};
 use channels::AlertPayload;
 use serde_json::{Value, json};
 
@@ -95,7 +95,7 @@ fn command_for(app: &App, kind: &str, capabilities: &str, id: i64, thread: &str,
     } else {
         Vec::new()
     };
-    let signal = (kind == "siren").then(|| signal(app, a)).flatten();
+    let signal = (kind == "siren").then(|| signal(app, a, p.approved_by_another)).flatten();
     json!({
         "id": id,
         "alertId": p.id,
@@ -113,9 +113,9 @@ fn command_for(app: &App, kind: &str, capabilities: &str, id: i64, thread: &str,
     })
 }
 
-/// The siren signal of an alert: the end-of-danger signal for a Cancel or an all-clear, else
-/// the one its `TOCSIN_SIREN_SIGNAL` parameter names, else the default.
-pub fn signal(app: &App, a: &cap_alerts::Alert) -> Option<Signal> {
+/// The siren signal of an alert as its CAP asks: the end-of-danger signal for a Cancel or an
+/// all-clear, else the one its `TOCSIN_SIREN_SIGNAL` parameter names, else the default.
+pub fn asked_signal(app: &App, a: &cap_alerts::Alert) -> Option<Signal> {
     let catalogue = &app.settings.devices;
     let all_clear = a.msg_type == MsgType::Cancel
         || (!a.infos.is_empty() && a.infos.iter().all(|i| i.response_types.contains(&ResponseType::AllClear)));
@@ -128,4 +128,29 @@ pub fn signal(app: &App, a: &cap_alerts::Alert) -> Option<Signal> {
     }
     let code = named.filter(|c| catalogue.signals.iter().any(|s| s.code == *c)).unwrap_or(&catalogue.default_signal);
     catalogue.signals.iter().find(|s| s.code == code).cloned()
+}
+
+/// The siren signal that sounds for an issued alert. A Test or Exercise (anything but an
+/// Actual alert) that no second person approved sounds only test signals (issue 18, item 2:
+/// one person sent the 360-second water-danger signal to every siren as an "exercise"): the
+/// test signal it asks for, else the catalogue's test signal of the same family (`sk-`,
+/// `pl-`), else its first; and its Cancel or all-clear sounds nothing, since no danger signal
+/// went out that an end signal could end.
+pub fn signal(app: &App, a: &cap_alerts::Alert, approved_by_another: bool) -> Option<Signal> {
+    let asked = asked_signal(app, a)?;
+    if approved_by_another || a.status == Status::Actual || asked.test {
+        return Some(asked);
+    }
+    if asked.end {
+        return None;
+    }
+    let tests: Vec<&Signal> = app.settings.devices.signals.iter().filter(|s| s.test).collect();
+    let family = asked.code.split('-').next().unwrap_or_default();
+    tests.iter().find(|s| s.code.starts_with(&format!("{family}-"))).or(tests.first()).map(|s| (*s).clone())
+}
+
+/// Whether the signal this alert asks for needs a second person: a Test or Exercise asking
+/// for a danger signal. (Its Cancel or all-clear does not: alone, it sounds nothing.)
+pub fn needs_second_person(a: &cap_alerts::Alert, asked: Option<&Signal>) -> bool {
+    a.status != Status::Actual && asked.is_some_and(|s| !s.test && !s.end)
 }

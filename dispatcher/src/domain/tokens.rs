@@ -39,6 +39,14 @@ pub struct TokenView {
     pub revoked_ms: Option<i64>,
     /// When it was last used (to the minute).
     pub last_used_ms: Option<i64>,
+    /// Who created it (none: the server's command line, or another token).
+    pub created_by: Option<i64>,
+    /// The approver who confirmed it (none: not yet, or made on the command line, or made
+    /// before confirmations existed: `confirmedMs` tells).
+    pub confirmed_by: Option<i64>,
+    /// When it was confirmed; none: CAP it posts that would be issued at once
+    /// (`ingest.policy = "issue"`, a cascade parent's `policy`) waits for an approver.
+    pub confirmed_ms: Option<i64>,
 }
 
 impl From<&TokenRow> for TokenView {
@@ -53,6 +61,9 @@ impl From<&TokenRow> for TokenView {
             expires_ms: t.expires_ms,
             revoked_ms: t.revoked_ms,
             last_used_ms: t.last_used_ms,
+            created_by: t.created_by,
+            confirmed_by: t.confirmed_by,
+            confirmed_ms: t.confirmed_ms,
         }
     }
 }
@@ -79,17 +90,20 @@ pub async fn create(
     let value = format!("tocsin_{}", random_token());
     let expires = expires_days.map(|d| now_ms() + i64::from(d) * 86_400_000);
     let mut tx = app.db.begin().await?;
-    let inserted = tokens::insert(
-        &mut tx,
+    // A token made in the admin app or the API waits for a second person before what it
+    // posts can be issued without an approver (issue 18, item 4); one made on the server's
+    // command line is the operator's, like the configuration file.
+    let new = tokens::NewToken {
         name,
-        &sha256_hex(value.as_bytes()),
-        &value[..14],
-        role.as_str(),
-        &scopes.join(","),
-        actor.user_id(),
-        expires,
-    )
-    .await;
+        token_hash: &sha256_hex(value.as_bytes()),
+        prefix: &value[..14],
+        role: role.as_str(),
+        scopes: &scopes.join(","),
+        created_by: actor.user_id(),
+        expires_ms: expires,
+        confirmed: matches!(actor, Actor::System),
+    };
+    let inserted = tokens::insert(&mut tx, &new).await;
     let id = match inserted {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
@@ -117,6 +131,34 @@ pub async fn revoke(app: &App, actor: &Actor, address: &str, which: &str) -> Res
     let event = Event::new(actor, address, "token.revoke", format!("token:{}", row.name));
     audit::record(&mut tx, event).await?;
     let row = tokens::by_id(&mut tx, row.id).await?.ok_or(Error::NotFound("token"))?;
+    tx.commit().await?;
+    Ok(TokenView::from(&row))
+}
+
+/// Confirms a token as a second person: an approver who did not create it. From then on
+/// what it posts is handled by the ingest policy (issued at once under `issue`).
+pub async fn confirm(app: &App, caller: &Caller, id: i64) -> Result<TokenView> {
+    let user =
+        caller.user_id().ok_or_else(|| Error::Forbidden("confirmations are made by people, not API tokens".into()))?;
+    super::sessions::check_second_factor_for_approval(app, caller)?;
+    let mut tx = app.db.begin().await?;
+    let row = tokens::by_id(&mut tx, id).await?.ok_or(Error::NotFound("token"))?;
+    if row.revoked_ms.is_some() {
+        return Err(Error::Conflict("the token is revoked".into()));
+    }
+    if row.confirmed_ms.is_some() {
+        return Err(Error::Conflict("the token is confirmed already".into()));
+    }
+    if row.created_by == Some(user) {
+        return Err(Error::TwoPersonRule("you created this token; another approver must confirm it".into()));
+    }
+    if tokens::confirm(&mut tx, id, user).await? == 0 {
+        return Err(Error::Conflict("the token changed meanwhile".into()));
+    }
+    let event = Event::new(&caller.actor, &caller.address, "token.confirm", format!("token:{}", row.name))
+        .details(json!({ "createdBy": row.created_by, "role": row.role, "scopes": row.scopes }));
+    audit::record(&mut tx, event).await?;
+    let row = tokens::by_id(&mut tx, id).await?.ok_or(Error::NotFound("token"))?;
     tx.commit().await?;
     Ok(TokenView::from(&row))
 }

@@ -32,13 +32,14 @@ impl Payloads {
         if let Some(p) = self.cache.lock().ok().and_then(|c| c.get(&alert_id).cloned()) {
             return Ok(p);
         }
-        let row = alerts::by_id(&mut app.db.read().await?, alert_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("alert {alert_id} is gone"))?;
+        let mut db = app.db.read().await?;
+        let row = alerts::by_id(&mut db, alert_id).await?.ok_or_else(|| anyhow::anyhow!("alert {alert_id} is gone"))?;
+        let another = approved_by_another(&mut db, &row).await?;
+        drop(db);
         let xml = row.cap_xml.ok_or_else(|| anyhow::anyhow!("alert {alert_id} has no CAP"))?;
         let doc =
             Reader::new().mode(Mode::Lenient).max_bytes(usize::MAX).read(&xml).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let payload = Arc::new(payload(app, alert_id, doc.alert, xml));
+        let payload = Arc::new(payload(app, alert_id, doc.alert, xml).with_approved_by_another(another));
         if let Ok(mut c) = self.cache.lock() {
             if c.len() > 256 {
                 c.clear();
@@ -47,4 +48,14 @@ impl Payloads {
         }
         Ok(payload)
     }
+}
+
+/// Whether someone approved the alert who did not bring it in (its author, its poster, the
+/// creator of the token or the feed it came by): the second person a Test or Exercise needs
+/// before it may sound anything but a test signal.
+async fn approved_by_another(ex: &mut impl crate::db::Executor, row: &alerts::AlertRow) -> anyhow::Result<bool> {
+    Ok(match row.approved_by {
+        Some(user) => crate::domain::alerts::lifecycle::brought_in_by(ex, row, user).await?.is_none(),
+        None => false,
+    })
 }

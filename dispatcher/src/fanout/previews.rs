@@ -80,9 +80,12 @@ pub struct EmailPreview {
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SirenPreview {
-    /// The signal from the catalogue (`[[devices.signals]]`), if it names one.
+    /// The signal from the catalogue (`[[devices.signals]]`) the alert asks for, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signal: Option<Signal>,
+    /// Whether that signal needs a second approver: a Test or Exercise sounds only test
+    /// signals when the person who brought it in approves it alone.
+    pub needs_second_approver: bool,
     /// The command a siren that can speak gets.
     pub command: Value,
 }
@@ -122,7 +125,11 @@ pub fn of(app: &App, id: i64, alert: &Alert) -> Previews {
     Previews {
         display: on("display").then(|| device_commands::preview(app, "display", "", &payload)),
         siren: on("siren").then(|| SirenPreview {
-            signal: device_commands::signal(app, alert),
+            signal: device_commands::asked_signal(app, alert),
+            needs_second_approver: device_commands::needs_second_person(
+                alert,
+                device_commands::asked_signal(app, alert).as_ref(),
+            ),
             command: device_commands::preview(app, "siren", "voice", &payload),
         }),
         channels,

@@ -39,6 +39,11 @@ pub struct Reach {
     pub confirmations: Vec<String>,
     /// The SMS each language of the alert would send (none when SMS is not chosen): its encoding and segments (what it costs).
     pub sms: Vec<SmsPreview>,
+    /// The siren signal the sirens reached would sound (none when no siren is reached).
+    pub signal: Option<crate::config::Signal>,
+    /// Whether that signal needs a second approver: a Test or Exercise sounds only test
+    /// signals when the person who brought it in approves it alone.
+    pub signal_needs_second_approver: bool,
 }
 
 /// The SMS of one language of the alert.
@@ -131,7 +136,14 @@ pub async fn of(app: &App, id: i64, alert: &Alert) -> Result<Reach> {
         not_chosen,
         confirmations: Vec::new(),
         sms: if choice.allows("sms") { sms_previews(app, id, alert) } else { Vec::new() },
+        signal: None,
+        signal_needs_second_approver: false,
     };
+    if reach.sirens > 0 {
+        reach.signal = crate::domain::device_commands::asked_signal(app, alert);
+        reach.signal_needs_second_approver =
+            crate::domain::device_commands::needs_second_person(alert, reach.signal.as_ref());
+    }
     if reach.people_and_devices() == 0 {
         reach.confirmations.push("no-recipients".into());
     }

@@ -36,6 +36,9 @@ pub const AUTHORS_AND_APPROVERS: &[Role] = &[Role::Author, Role::Approver];
 pub const TEMPLATE_EDITORS: &[Role] = &[Role::Author, Role::Admin];
 /// Users, tokens, areas.
 pub const ADMINS: &[Role] = &[Role::Admin];
+/// Administrators, and approvers who confirm what administrators set up (tokens and feeds
+/// that relay need a second person).
+pub const ADMINS_AND_APPROVERS: &[Role] = &[Role::Admin, Role::Approver];
 /// The audit log.
 pub const AUDITORS: &[Role] = &[Role::Auditor, Role::Admin];
 /// Metrics.
@@ -133,7 +136,8 @@ impl Endpoint {
         self
     }
 
-    /// Allows the call while a password change is pending.
+    /// Allows the call while the account is being set up: a password change pending, or a
+    /// second factor not yet enrolled.
     pub fn during_password_change(mut self) -> Self {
         self.meta.during_password_change = true;
         self

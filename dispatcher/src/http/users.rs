@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, Id};
-use super::routes::{ADMINS, Access, Endpoint};
+use super::routes::{ADMINS, ADMINS_AND_APPROVERS, APPROVERS, Access, Endpoint};
 use crate::app::App;
 use crate::domain::accounts::{self, UserChange, UserView};
 use crate::domain::caller::Caller;
@@ -25,12 +25,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::patch("/api/v1/users/{id}", a, "users", "Change roles, disable, or reset the second factor", change)
             .body::<UserChange>()
             .returns::<UserView>(),
-        Endpoint::get("/api/v1/tokens", a, "tokens", "List API tokens", list_tokens).returns::<Vec<TokenView>>(),
+        Endpoint::get("/api/v1/tokens", Access::Roles(ADMINS_AND_APPROVERS), "tokens", "List API tokens", list_tokens)
+            .returns::<Vec<TokenView>>(),
         Endpoint::post("/api/v1/tokens", a, "tokens", "Create an API token (its value is shown once)", create_token)
             .body::<NewToken>()
             .returns::<NewTokenView>(),
         Endpoint::delete("/api/v1/tokens/{id}", a, "tokens", "Revoke an API token", revoke_token)
             .returns::<TokenView>(),
+        Endpoint::post(
+            "/api/v1/tokens/{id}/confirm",
+            Access::Roles(APPROVERS),
+            "tokens",
+            "Confirm an API token as a second person (an approver who did not create it)",
+            confirm_token,
+        )
+        .returns::<TokenView>(),
     ]
 }
 
@@ -124,6 +133,10 @@ async fn create_token(
     let (token, value) =
         tokens::create(&app, &caller.actor, &caller.address, &t.name, t.role, &t.scopes, t.expires_days).await?;
     Ok((StatusCode::CREATED, Json(NewTokenView { token, value })))
+}
+
+async fn confirm_token(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<Json<TokenView>> {
+    Ok(Json(tokens::confirm(&app, &caller, id).await?))
 }
 
 async fn revoke_token(State(app): State<App>, caller: Caller, Id(id): Id) -> ApiResult<Json<TokenView>> {

@@ -4,6 +4,8 @@
 //! `docs/security.md` maps each threat to its defence and to the test here.
 
 mod ops;
+mod relays;
+mod signals;
 mod signin;
 
 use dispatcher::domain::roles::Role;

@@ -289,8 +289,11 @@ on_both!(the_api_checks_and_names_the_field, |t: TestApp| async move {
     );
     assert_eq!(r.json()["url"], "https://example.org/feed.atom", "fields not given stay");
 
-    let author = t.user("feeds-author", &[Role::Author, Role::Approver, Role::Operator]).await;
+    let author = t.user("feeds-author", &[Role::Author, Role::Operator]).await;
     assert_eq!(t.get("/api/v1/feeds", Auth::Session(&author)).await.status, StatusCode::FORBIDDEN);
+    // Approvers read them, to confirm a relaying one as the second person.
+    let approver = t.user("feeds-approver", &[Role::Approver]).await;
+    assert_eq!(t.get("/api/v1/feeds", Auth::Session(&approver)).await.status, StatusCode::OK);
     let r = t
         .call(reqwest::Method::DELETE, &format!("/api/v1/feeds/{id}"), Auth::Session(&s), crate::support::Body::Empty)
         .await;

@@ -97,12 +97,15 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
     // A parent's Cancel is never held for a local approver: a correction takes one step. What
     // of its thread still waits here for an approver is withdrawn with it.
     let parent_cancel = parent.is_some() && alert.msg_type == cap_alerts::model::MsgType::Cancel;
+    let would_issue = poster.is_none() && (policy == IngestPolicy::Issue || parent_cancel);
+    let hold = if would_issue { unconfirmed(&mut tx, token).await? } else { None };
+    let parent_cancel = parent_cancel && hold.is_none();
     let incoming = Incoming {
         origin: if parent.is_some() { "cascade" } else { "ingested" },
         token,
         author: poster,
         feed: None,
-        issue: poster.is_none() && (policy == IngestPolicy::Issue || parent_cancel),
+        issue: would_issue,
         action: "cap.ingest",
         details: json!({
             "identifier": alert.identifier,
@@ -111,7 +114,9 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
             "parent": parent.is_some(),
             "postedBy": poster,
             "signature": signature.audit(),
+            "unconfirmedToken": hold.is_some(),
         }),
+        hold,
     };
     let row = store_incoming(app, &mut tx, caller, alert, bytes, incoming).await?;
     if parent_cancel {
@@ -131,6 +136,20 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
     Ok(Ingested { row, findings: doc.findings, duplicate: false })
 }
 
+/// Why CAP posted with `token` waits for an approver whatever the policy says: the token was
+/// made in the admin app or the API and no second person has confirmed it (issue 18, item 4).
+async fn unconfirmed(tx: &mut crate::db::Tx, token: Option<i64>) -> Result<Option<String>> {
+    let Some(id) = token else { return Ok(None) };
+    let row = crate::db::tokens::by_id(&mut *tx, id).await?;
+    Ok(row.filter(|t| t.confirmed_ms.is_none()).map(|t| {
+        format!(
+            "held: the API token {} that posted it has not been confirmed by a second person (an approver who did \
+             not create it); until then what it posts waits for an approver",
+            t.name
+        )
+    }))
+}
+
 /// How a CAP message from outside is stored: where it came from, and whether it is issued at
 /// once or waits for an approver.
 pub(crate) struct Incoming<'a> {
@@ -148,6 +167,9 @@ pub(crate) struct Incoming<'a> {
     pub action: &'a str,
     /// The audit details.
     pub details: serde_json::Value,
+    /// Why it waits for an approver although its route would issue it at once: the token or
+    /// feed it came by has not been confirmed by a second person.
+    pub hold: Option<String>,
 }
 
 /// Where a message from outside came in: how (`ingested`, `cascade`, `feed`), and by which
@@ -212,6 +234,10 @@ pub(crate) async fn store_incoming(
     let joins = joins(&mut *tx, alert, route).await?;
     let by = (incoming.author, incoming.token);
     let id = insert_frozen(tx, alert, bytes, incoming.origin, by, joins.thread).await?;
+    if let Some(reason) = incoming.hold.as_deref() {
+        alerts::set_reason(&mut *tx, id, reason).await?;
+        incoming.issue = false;
+    }
     let held = !joins.refused.is_empty();
     if held {
         let reason = format!(

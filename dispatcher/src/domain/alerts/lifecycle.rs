@@ -245,6 +245,8 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     let user =
         caller.user_id().ok_or_else(|| Error::Forbidden("approvals are made by people, not API tokens".into()))?;
     sessions::check_second_factor_for_approval(app, caller)?;
+    // Reach reads with other connections: before the write transaction opens.
+    let danger = danger_signal(app, &get(&mut app.db.read().await?, id).await?).await?;
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
     expect_state(&row, &[State::Submitted], "approved")?;
@@ -252,13 +254,16 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
         return Err(Error::Stale);
     }
     let rule = rule_for(app, &mut tx, &row).await?;
-    if rule == ApprovalRule::TwoPerson
-        && let Some(how) = brought_in_by(&mut tx, &row, user).await?
-    {
-        return Err(Error::TwoPersonRule(format!(
-            "you {how} this {} {}; another approver must approve it",
-            row.cap_status, row.msg_type
-        )));
+    if let Some(how) = brought_in_by(&mut tx, &row, user).await? {
+        let what = format!("you {how} this {} {}", row.cap_status, row.msg_type);
+        if rule == ApprovalRule::TwoPerson {
+            return Err(Error::TwoPersonRule(format!("{what}; another approver must approve it")));
+        }
+        if let Some(danger) = danger {
+            return Err(Error::TwoPersonRule(format!(
+                "{what}, and it {danger}: approved by the person who brought it in, a Test or Exercise may sound only test signals; another approver must approve it, or withdraw it and choose a test signal"
+            )));
+        }
     }
     if alerts::transition(
         &mut tx,
@@ -282,6 +287,22 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     Ok(row)
 }
 
+/// What a submitted Test or Exercise would sound that only a second person may let it sound
+/// (issue 18, item 2): "would sound NAME (CODE) on N sirens", when it asks for a danger
+/// signal and reaches sirens; `None` for an Actual alert, a test signal, or no siren.
+async fn danger_signal(app: &App, row: &AlertRow) -> Result<Option<String>> {
+    if row.cap_status == Status::Actual.as_str() || row.cap_xml.is_none() {
+        return Ok(None);
+    }
+    let alert = frozen_alert(row)?;
+    let asked = crate::domain::device_commands::asked_signal(app, &alert);
+    let Some(signal) = asked.filter(|s| crate::domain::device_commands::needs_second_person(&alert, Some(s))) else {
+        return Ok(None);
+    };
+    let sirens = crate::fanout::reach::of(app, row.id, &alert).await?.sirens;
+    Ok((sirens > 0).then(|| format!("would sound {} ({}) on {sirens} sirens", signal.name, signal.code)))
+}
+
 /// The approval rule for a message: its own status's, but a message in a thread that has
 /// gone out live (an Update or Cancel of an issued Actual alert, whatever status the
 /// correction carries) follows the live rule: two people. A self-approved Exercise Update
@@ -299,8 +320,9 @@ pub(crate) async fn rule_for(app: &App, ex: &mut impl Executor, row: &AlertRow) 
     Ok(if live { ApprovalRule::TwoPerson } else { own })
 }
 
-/// How `user` brought the message in, if they did: wrote it, posted it with their session, or
-/// created the API token that posted it. Such a person may not be its second person.
+/// How `user` brought the message in, if they did: wrote it, posted it with their session,
+/// created the API token that posted it, or made (or last changed) the feed subscription it
+/// came by. Such a person may not be its second person.
 pub(crate) async fn brought_in_by(ex: &mut impl Executor, row: &AlertRow, user: i64) -> Result<Option<&'static str>> {
     if row.author_id == Some(user) {
         return Ok(Some(if row.origin == "authored" { "wrote" } else { "posted" }));
@@ -309,6 +331,12 @@ pub(crate) async fn brought_in_by(ex: &mut impl Executor, row: &AlertRow, user: 
         && crate::db::tokens::by_id(ex, token).await?.and_then(|t| t.created_by) == Some(user)
     {
         return Ok(Some("created the API token that posted"));
+    }
+    if row.origin == "feed"
+        && let Some(feed) = crate::db::feeds::feed_of_alert(&mut *ex, row.id).await?
+        && crate::db::feeds::by_id(ex, feed).await?.and_then(|f| f.changed_by) == Some(user)
+    {
+        return Ok(Some("set up the feed subscription that brought"));
     }
     Ok(None)
 }

@@ -235,11 +235,21 @@ impl Poll<'_> {
         // cannot update or cancel a warning written here or read from elsewhere.
         let route = Route { origin: "feed", token: None, feed: Some(self.row.id) };
         let follows = joins(&mut tx, alert, route).await?.thread.is_some();
+        // A relaying subscription that no second person confirmed since it was made or
+        // changed drafts instead (issue 18, item 4).
+        let confirmed = self.row.confirmed_ms.is_some();
         let outcome = match (self.take(alert, follows), self.action) {
             (false, _) | (true, Action::Ignore) => Outcome::Skipped,
-            (true, Action::Relay) => Outcome::Relayed,
-            (true, Action::Draft) => Outcome::Drafted,
+            (true, Action::Relay) if confirmed => Outcome::Relayed,
+            (true, Action::Relay | Action::Draft) => Outcome::Drafted,
         };
+        let hold = (self.action == Action::Relay && !confirmed).then(|| {
+            format!(
+                "held: the feed subscription {} relays, but no second person has confirmed it since it was made or \
+                 last changed; until then what it brings waits for an approver",
+                self.row.name
+            )
+        });
         item.outcome = outcome.as_str();
         if outcome != Outcome::Skipped {
             let incoming = Incoming {
@@ -249,7 +259,8 @@ impl Poll<'_> {
                 feed: Some(self.row.id),
                 issue: outcome == Outcome::Relayed,
                 action: if outcome == Outcome::Relayed { "feed.relay" } else { "feed.draft" },
-                details: json!({ "feed": self.row.id, "identifier": identifier, "sender": sender, "follows": follows }),
+                details: json!({ "feed": self.row.id, "identifier": identifier, "sender": sender, "follows": follows, "unconfirmedFeed": hold.is_some() }),
+                hold,
             };
             let row = store_incoming(self.app, &mut tx, &Caller::system(), alert, bytes, incoming).await?;
             item.alert_id = Some(row.id);

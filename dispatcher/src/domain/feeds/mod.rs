@@ -13,6 +13,7 @@ use serde_json::json;
 use self::fetch::FeedError;
 use self::rules::{Action, Rules};
 use super::audit::{self, Actor, Event};
+use super::caller::Caller;
 use super::error::{Error, Result};
 use crate::app::App;
 use crate::db::feeds::{self, FeedRow, NewFeed};
@@ -138,6 +139,18 @@ pub struct FeedView {
     pub drafted: i64,
     /// Alerts the rules or the action left out.
     pub skipped: i64,
+    /// When it was made or what it takes last changed (name it to confirm it).
+    pub changed_ms: i64,
+    /// Who made it or last changed what it takes (none: the configuration file).
+    pub changed_by: Option<i64>,
+    /// The approver who confirmed it as it now stands (none: not confirmed, or confirmed by
+    /// the configuration file or before confirmations existed).
+    pub confirmed_by: Option<i64>,
+    /// When it was confirmed.
+    pub confirmed_ms: Option<i64>,
+    /// A relaying feed that no second person confirmed since it was made or changed: what it
+    /// would relay waits for an approver instead.
+    pub awaiting_confirmation: bool,
 }
 
 impl FeedView {
@@ -162,6 +175,11 @@ impl FeedView {
             relayed: r.relayed,
             drafted: r.drafted,
             skipped: r.skipped,
+            changed_ms: r.changed_ms,
+            changed_by: r.changed_by,
+            confirmed_by: r.confirmed_by,
+            confirmed_ms: r.confirmed_ms,
+            awaiting_confirmation: r.action == Action::Relay.as_str() && r.confirmed_ms.is_none(),
         })
     }
 
@@ -183,10 +201,25 @@ pub fn rules_of(r: &FeedRow) -> Result<Rules> {
     serde_json::from_str(&r.rules).map_err(|e| Error::Internal(e.into()))
 }
 
-fn stored<'a>(spec: &'a FeedSpec, rules: &'a str, from_config: bool) -> NewFeed<'a> {
+/// A subscription to store, made or changed by `by` (None: the configuration file). One that
+/// relays needs a second person unless the configuration file made it (issue 18, item 4:
+/// an administrator without the approver role issued live alerts through a feed they set up).
+fn stored<'a>(spec: &'a FeedSpec, rules: &'a str, from_config: bool, by: Option<i64>) -> NewFeed<'a> {
     let poll_seconds = i32::try_from(spec.poll_seconds).unwrap_or(i32::MAX);
     let (name, url, action) = (spec.name.trim(), spec.url.as_str(), spec.action.as_str());
-    NewFeed { name, url, rules, action, enabled: spec.enabled, must_sign: spec.must_sign, poll_seconds, from_config }
+    let confirmed = from_config || spec.action != Action::Relay;
+    NewFeed {
+        name,
+        url,
+        rules,
+        action,
+        enabled: spec.enabled,
+        must_sign: spec.must_sign,
+        poll_seconds,
+        from_config,
+        changed_by: by,
+        confirmed,
+    }
 }
 
 /// Every subscription.
@@ -205,7 +238,7 @@ pub async fn add(app: &App, actor: &Actor, address: &str, spec: &FeedSpec) -> Re
     spec.check(app.settings.territory.is_configured())?;
     let rules = serde_json::to_string(&spec.rules).map_err(|e| Error::Internal(e.into()))?;
     let mut tx = app.db.begin().await?;
-    let id = match feeds::insert(&mut tx, &stored(spec, &rules, false)).await {
+    let id = match feeds::insert(&mut tx, &stored(spec, &rules, false, actor.user_id())).await {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(Error::invalid("/name", format!("a feed named {} exists", spec.name.trim())));
@@ -230,7 +263,11 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, patch: Fee
     spec.check(app.settings.territory.is_configured())?;
     let rules = serde_json::to_string(&spec.rules).map_err(|e| Error::Internal(e.into()))?;
     let reread = spec.url != before.url || spec.rules != before.rules || spec.action != before.action;
-    match feeds::update(&mut tx, id, &stored(&spec, &rules, row.from_config), reread).await {
+    // A change of what it takes or where from needs a second person again; a new name,
+    // interval, or switching it off or on again, does not.
+    let keep = !reread && spec.must_sign == before.must_sign;
+    let new = stored(&spec, &rules, row.from_config, actor.user_id());
+    match feeds::update(&mut tx, id, &new, reread, keep).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(Error::invalid("/name", format!("a feed named {} exists", spec.name.trim())));
@@ -239,6 +276,36 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, patch: Fee
     }
     let details = json!({ "url": fetch::shown(&spec.url), "action": spec.action, "enabled": spec.enabled });
     audit::record(&mut tx, Event::new(actor, address, "feed.change", format!("feed:{id}")).details(details)).await?;
+    let row = feeds::by_id(&mut tx, id).await?.ok_or(Error::NotFound("feed"))?;
+    tx.commit().await?;
+    FeedView::from_row(&row)
+}
+
+/// Confirms a subscription as it stood at `changed_ms`, as a second person: an approver who
+/// neither made it nor last changed what it takes. From then on it relays.
+pub async fn confirm(app: &App, caller: &Caller, id: i64, changed_ms: i64) -> Result<FeedView> {
+    let user =
+        caller.user_id().ok_or_else(|| Error::Forbidden("confirmations are made by people, not API tokens".into()))?;
+    crate::domain::sessions::check_second_factor_for_approval(app, caller)?;
+    let mut tx = app.db.begin().await?;
+    let row = feeds::by_id(&mut tx, id).await?.ok_or(Error::NotFound("feed"))?;
+    if row.confirmed_ms.is_some() {
+        return Err(Error::Conflict("the feed is confirmed already as it stands".into()));
+    }
+    if row.changed_by == Some(user) {
+        return Err(Error::TwoPersonRule(
+            "you made or last changed this feed subscription; another approver must confirm it".into(),
+        ));
+    }
+    if feeds::confirm(&mut tx, id, changed_ms, user).await? == 0 {
+        return Err(Error::Conflict(format!(
+            "the feed changed since you saw it (changedMs is now {}): read it again and confirm what is current",
+            row.changed_ms
+        )));
+    }
+    let details = json!({ "changedMs": changed_ms, "url": fetch::shown(&row.url), "action": row.action, "changedBy": row.changed_by });
+    let event = Event::new(&caller.actor, &caller.address, "feed.confirm", format!("feed:{id}")).details(details);
+    audit::record(&mut tx, event).await?;
     let row = feeds::by_id(&mut tx, id).await?.ok_or(Error::NotFound("feed"))?;
     tx.commit().await?;
     FeedView::from_row(&row)
@@ -264,7 +331,7 @@ pub async fn seed(app: &App, configured: &[FeedSpec]) -> Result<usize> {
         let mut tx = app.db.begin().await?;
         match feeds::by_name(&mut tx, spec.name.trim()).await? {
             None => {
-                let id = match feeds::insert(&mut tx, &stored(spec, &rules, true)).await {
+                let id = match feeds::insert(&mut tx, &stored(spec, &rules, true, None)).await {
                     Ok(id) => id,
                     // Another instance starting at the same time stored it first.
                     Err(e) if crate::db::is_unique_violation(&e) => continue,
@@ -282,7 +349,7 @@ pub async fn seed(app: &App, configured: &[FeedSpec]) -> Result<usize> {
                     && before.must_sign == spec.must_sign
                     && i64::from(before.poll_seconds) == i64::from(spec.poll_seconds);
                 if !unchanged {
-                    feeds::update(&mut tx, row.id, &stored(spec, &rules, true), !same).await?;
+                    feeds::update(&mut tx, row.id, &stored(spec, &rules, true, None), !same, false).await?;
                     let event = Event::new(&Actor::System, "config", "feed.change", format!("feed:{}", row.id));
                     audit::record(&mut tx, event).await?;
                     n += 1;

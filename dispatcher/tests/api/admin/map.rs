@@ -283,6 +283,8 @@ crate::on_both_quiet!(a_drawn_polygon_and_circle_target_exactly_what_is_inside, 
     assert_eq!((reach["sirens"].clone(), reach["displays"].clone()), (json!(1), json!(1)), "{reach}");
     assert_eq!(reach["subscriptions"], json!({ "memory": 2 }), "{reach}");
 
+    // Its author approves this Exercise alone: it may sound only a test signal.
+    c["infos"][0]["parameters"] = json!([{ "valueName": "TOCSIN_SIREN_SIGNAL", "value": "sk-audible-test" }]);
     let author = caller(&t.app, "ann", &[Role::Author, Role::Approver]).await;
     let alert = issue(&t.app, &author, &author, c).await;
     plan_all(&t.app).await;

@@ -6,11 +6,32 @@ use serde_json::Value;
 
 use crate::support::{Auth, Session, TestApp};
 
-/// Subscribes; gives the id.
+/// Subscribes; gives the id. A relaying subscription is confirmed by a second person, an
+/// approver made for it (the adversarial suite tries one that is not).
 pub async fn subscribe(t: &TestApp, s: &Session, body: Value) -> i64 {
     let r = t.post("/api/v1/feeds", Auth::Session(s), body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    r.json()["id"].as_i64().unwrap()
+    let feed = r.json();
+    if feed["awaitingConfirmation"] == true {
+        confirm(t, &feed).await;
+    }
+    feed["id"].as_i64().unwrap()
+}
+
+/// Confirms a subscription as it stands, as a second person made for it.
+pub async fn confirm(t: &TestApp, feed: &Value) -> Value {
+    let id = feed["id"].as_i64().unwrap();
+    let second =
+        t.user(&format!("second-{id}-{}", feed["changedMs"]), &[dispatcher::domain::roles::Role::Approver]).await;
+    let r = t
+        .post(
+            &format!("/api/v1/feeds/{id}/confirm"),
+            Auth::Session(&second),
+            serde_json::json!({ "changedMs": feed["changedMs"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
 }
 
 /// Polls now; gives the subscription afterwards.
@@ -20,12 +41,14 @@ pub async fn poll(t: &TestApp, s: &Session, id: i64) -> Value {
     r.json()
 }
 
-/// Changes a subscription; gives it afterwards.
+/// Changes a subscription, confirmed again by a second person when the change needs one;
+/// gives it afterwards.
 pub async fn change(t: &TestApp, s: &Session, id: i64, patch: Value) -> Value {
     let path = format!("/api/v1/feeds/{id}");
     let r = t.call(reqwest::Method::PATCH, &path, Auth::Session(s), crate::support::Body::Json(patch)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    r.json()
+    let feed = r.json();
+    if feed["awaitingConfirmation"] == true { confirm(t, &feed).await } else { feed }
 }
 
 /// Every alert stored, newest first.

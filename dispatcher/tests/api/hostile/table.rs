@@ -125,6 +125,7 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
         ("GET", "/api/v1/feeds" | "/api/v1/feeds/{id}")
         | ("DELETE", "/api/v1/feeds/{id}")
         | ("POST", "/api/v1/feeds/{id}/poll") => case(Staff, Nothing),
+        ("POST", "/api/v1/feeds/{id}/confirm") => case(Staff, Json(|_| json!({ "changedMs": 1 }))),
 
         ("GET", "/api/v1/push/vapid-public-key") => case(Anyone, Nothing),
         ("GET", "/api/v1/channels") => case(Staff, Nothing),
@@ -195,7 +196,9 @@ pub fn classify(method: &str, path: &str) -> Option<Case> {
             stored(Staff, Media("application/geo+json", |_| geojson("Staré Mesto").into_bytes()), "/api/v1/areas")
         }
 
-        ("GET", "/api/v1/users" | "/api/v1/tokens") | ("DELETE", "/api/v1/tokens/{id}") => case(Staff, Nothing),
+        ("GET", "/api/v1/users" | "/api/v1/tokens")
+        | ("DELETE", "/api/v1/tokens/{id}")
+        | ("POST", "/api/v1/tokens/{id}/confirm") => case(Staff, Nothing),
         ("POST", "/api/v1/users") => stored(
             Staff,
             Json(|_| json!({ "username": "viera", "displayName": "Viera Nová", "roles": ["author"] })),
