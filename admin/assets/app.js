@@ -6,7 +6,7 @@
 import { api, setCsrf, whenExpired } from './api.js';
 import { fill, h } from './dom.js';
 import { t, setLanguage, language } from './words.js';
-import { changePassword, signIn } from './signin.js';
+import { changePassword, enrolSecondFactor, signIn } from './signin.js';
 import { alertList } from './list.js';
 import { compose } from './compose.js';
 import { alertScreen } from './review.js';
@@ -76,6 +76,7 @@ async function route() {
   shell();
   if (!app.me) return signIn(main, app, signedIn);
   if (app.me.mustChangePassword) return changePassword(main, app, signedIn);
+  if (app.me.secondFactorRequired) return enrolSecondFactor(main, app, signedIn);
   const hash = location.hash || '#/alerts';
   if (!hash.startsWith('#/')) return;
   const [path, query] = hash.slice(1).split('?');

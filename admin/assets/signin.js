@@ -100,3 +100,45 @@ export function changePassword(main, app, done) {
   fill(main, form);
   current.focus();
 }
+
+/**
+ * Enrolling a second factor, which approvers and administrators must do before anything else
+ * (`security.require_second_factor`): the secret to type into an authenticator app (or its
+ * otpauth link, which a phone opens), then a code from the app. The code confirms the factor
+ * and counts for this session.
+ */
+export function enrolSecondFactor(main, app, done) {
+  const secret = h('code', { id: 'totp-secret' });
+  const link = h('a', { id: 'totp-link', text: t('totpLink') });
+  const code = h('input', { id: 'totp-code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', required: true });
+  const error = h('p', { id: 'totp-error', class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    { id: 'totp-enrol', class: 'signin', novalidate: true },
+    h('h1', { text: t('totpEnrolTitle') }),
+    h('p', { text: t('totpEnrolWhy') }),
+    h('p', {}, t('totpEnrolSecret'), ' ', secret, ' ', link),
+    field(t('totpCode'), code, t('totpHint')),
+    error,
+    h('button', { class: 'primary', type: 'submit', id: 'totp-submit', text: t('totpEnrolButton') }),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      await api('POST', '/api/v1/session/totp/confirm', { code: code.value.trim() });
+      done(await api('GET', '/api/v1/session'));
+    } catch (p) {
+      error.textContent = p.message;
+    }
+  });
+  fill(main, form);
+  api('POST', '/api/v1/session/totp', {}).then(
+    (enrolment) => {
+      secret.textContent = enrolment.secret;
+      link.href = enrolment.otpauthUri;
+      code.focus();
+    },
+    (p) => (error.textContent = p.message),
+  );
+}

@@ -133,6 +133,30 @@ async fn check_key(db: &Db, key: &SecretKey) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the first administrator's one-time password is written on first start (never to the
+/// log: issue 18, item 18): beside the SQLite database (`FILE.first-admin`), else
+/// `tocsin.first-admin` in the working directory; removed when that password is changed.
+pub fn first_admin_file(settings: &Settings) -> PathBuf {
+    match sqlite_file(settings.database.url.expose()) {
+        Some(db) => PathBuf::from(format!("{}.first-admin", db.display())),
+        None => PathBuf::from("tocsin.first-admin"),
+    }
+}
+
+/// Writes the first administrator's one-time password to [`first_admin_file`], readable by
+/// its owner only, replacing a file an earlier start left (its account no longer exists).
+pub fn write_first_admin_password(settings: &Settings, password: &str) -> anyhow::Result<PathBuf> {
+    let file = first_admin_file(settings);
+    match std::fs::remove_file(&file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", file.display()));
+        }
+        _ => {}
+    }
+    write_private(&file, &format!("{password}\n"))?;
+    Ok(file)
+}
+
 /// The file of a `sqlite:` URL.
 fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;

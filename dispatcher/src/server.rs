@@ -55,10 +55,12 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     init_logging(&settings);
     let app = App::open(settings).await?;
     if let Some(password) = accounts::ensure_first_admin(&app).await? {
-        eprintln!("\n  First start: the administrator account was created.");
-        eprintln!("    username: admin");
-        eprintln!("    password: {password}");
-        eprintln!("  This password is shown only now and must be changed at the first login.\n");
+        // The password goes to a file only its owner reads, never to stderr: a service's
+        // stderr is the journal or the container log, which many people read.
+        let file = crate::app::write_first_admin_password(&app.settings, &password)?;
+        eprintln!("\n  First start: the administrator account `admin` was created.");
+        eprintln!("    Its one-time password is in {} (readable by this user only).", file.display());
+        eprintln!("  Sign in with it, change it (the file is then removed) and enrol a second factor.\n");
     }
     let listener = TcpListener::bind(&app.settings.server.listen)
         .await

@@ -290,8 +290,12 @@ pub struct Security {
     pub session_idle_minutes: u32,
     /// A browser session ends this many hours after login, active or not.
     pub session_absolute_hours: u32,
-    /// Users who may approve must use a TOTP second factor.
-    pub require_totp_for_approvers: bool,
+    /// Approvers and administrators must sign in with a TOTP second factor: until they have
+    /// enrolled one and signed in with it, their session can only enrol it (issue 18, item
+    /// 18: one stolen password must not be enough to issue a warning or to make accounts).
+    /// On by default; the demo and the tests turn it off.
+    #[serde(alias = "require_totp_for_approvers")]
+    pub require_second_factor: bool,
     /// Failed logins allowed per account in the window.
     pub login_limit_per_account: u32,
     /// Failed logins allowed per client address in the window.
@@ -307,7 +311,7 @@ impl Default for Security {
             secret_key_file: String::new(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
-            require_totp_for_approvers: false,
+            require_second_factor: true,
             login_limit_per_account: 5,
             login_limit_per_address: 20,
             login_window_minutes: 15,

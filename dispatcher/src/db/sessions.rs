@@ -76,3 +76,12 @@ pub async fn purge(ex: &mut impl Executor, idle_ms: i64) -> Result<u64, sqlx::Er
 pub async fn delete_others(ex: &mut impl Executor, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
     exec!(ex, "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", user_id, keep.unwrap_or(""))
 }
+
+/// Marks a session as signed in with a second factor (its owner just confirmed one with a
+/// code), and ends the owner's other sessions, which were not.
+pub async fn upgrade(ex: &mut impl Executor, id_hash: &str, user_id: i64) -> Result<u64, sqlx::Error> {
+    let n =
+        exec!(ex, "UPDATE sessions SET second_factor = TRUE WHERE id_hash = $1 AND user_id = $2", id_hash, user_id)?;
+    delete_others(ex, user_id, Some(id_hash)).await?;
+    Ok(n)
+}

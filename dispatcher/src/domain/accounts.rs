@@ -229,6 +229,10 @@ pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &st
         .details(json!({ "otherSessionsEnded": ended }));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
+    // The first administrator's one-time password, kept in a file for them, is spent now.
+    if user.must_change_password && user.username == "admin" {
+        let _ = std::fs::remove_file(crate::app::first_admin_file(&app.settings));
+    }
     Ok(())
 }
 
@@ -249,7 +253,7 @@ pub async fn totp_begin(app: &App, actor: &Actor) -> Result<(String, String)> {
 }
 
 /// Confirms TOTP enrolment with a code from the app; from then on logins need a code.
-pub async fn totp_confirm(app: &App, actor: &Actor, address: &str, code: &str) -> Result<()> {
+pub async fn totp_confirm(app: &App, actor: &Actor, address: &str, code: &str, session: Option<&str>) -> Result<()> {
     let id = actor.user_id().ok_or_else(|| Error::Forbidden("only users enrol a second factor".into()))?;
     let mut tx = app.db.begin().await?;
     let user = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
@@ -263,6 +267,11 @@ pub async fn totp_confirm(app: &App, actor: &Actor, address: &str, code: &str) -
     users::set_totp(&mut tx, id, user.totp_secret.as_deref(), true).await?;
     // The enrolment code is used up like a sign-in's.
     users::take_totp_step(&mut tx, id, step as i64).await?;
+    // The code just given is a second factor for the session that gave it; sessions signed
+    // in without one end.
+    if let Some(id_hash) = session {
+        crate::db::sessions::upgrade(&mut tx, id_hash, id).await?;
+    }
     let event = Event::new(actor, address, "user.totp", format!("user:{}", user.username));
     audit::record(&mut tx, event).await?;
     tx.commit().await?;

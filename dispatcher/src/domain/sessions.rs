@@ -257,10 +257,18 @@ pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
     Ok(())
 }
 
+/// Whether the caller is a session of an approver or administrator who has not signed in with
+/// a second factor, where the settings require one: such a session may only enrol it.
+pub fn needs_second_factor(app: &App, caller: &Caller) -> bool {
+    app.settings.security.require_second_factor
+        && (caller.has(Role::Approver) || caller.has(Role::Admin))
+        && matches!(caller.via, Via::Session { second_factor: false, .. })
+}
+
 /// Whether the caller may approve now: an approver, and (when the setting requires it) signed
 /// in with a second factor.
 pub fn check_second_factor_for_approval(app: &App, caller: &Caller) -> Result<()> {
-    if !app.settings.security.require_totp_for_approvers || !caller.has(Role::Approver) {
+    if !app.settings.security.require_second_factor || !caller.has(Role::Approver) {
         return Ok(());
     }
     match &caller.via {

@@ -1,6 +1,7 @@
 //! Authentication and authorization for every route: the client's address, the session
 //! cookie or bearer token, the CSRF token of cookie requests that change state, the roles and
-//! scopes a route declares, and a pending password change.
+//! scopes a route declares, a pending password change, and a second factor that approvers and
+//! administrators must enrol first.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -72,6 +73,14 @@ async fn authenticate(
         && !meta.during_password_change
     {
         return Err(crate::domain::error::Error::PasswordChangeRequired.into());
+    }
+    if sessions::needs_second_factor(app, &caller) && !meta.during_password_change {
+        return Err(crate::domain::error::Error::SecondFactor(
+            "approvers and administrators sign in with a second factor here: enrol one (POST /api/v1/session/totp, \
+             then /api/v1/session/totp/confirm with a code) before anything else"
+                .into(),
+        )
+        .into());
     }
     Ok(caller)
 }

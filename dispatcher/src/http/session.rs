@@ -43,15 +43,17 @@ pub fn endpoints() -> Vec<Endpoint> {
             "Start enrolling a TOTP second factor",
             totp_begin,
         )
-        .returns::<TotpEnrolment>(),
+        .returns::<TotpEnrolment>()
+        .during_password_change(),
         Endpoint::post(
             "/api/v1/session/totp/confirm",
             Access::Signed,
             "session",
-            "Confirm the TOTP second factor with a code",
+            "Confirm the TOTP second factor with a code (the session counts as signed in with it)",
             totp_confirm,
         )
-        .body::<TotpCode>(),
+        .body::<TotpCode>()
+        .during_password_change(),
     ]
 }
 
@@ -83,6 +85,9 @@ pub struct SessionView {
     pub second_factor: bool,
     /// Whether the password must be changed before anything else.
     pub must_change_password: bool,
+    /// Whether a second factor must be enrolled before anything else (an approver or
+    /// administrator signed in without one where `security.require_second_factor` is on).
+    pub second_factor_required: bool,
     /// When the session ends however active it is (Unix milliseconds); none for a token.
     pub expires_at_ms: Option<i64>,
     /// A session with no request for this many seconds ends; none for a token.
@@ -104,6 +109,7 @@ fn view(app: &App, caller: &Caller) -> SessionView {
         csrf_token,
         second_factor,
         must_change_password,
+        second_factor_required: crate::domain::sessions::needs_second_factor(app, caller),
         expires_at_ms,
         idle_seconds,
     }
@@ -199,6 +205,10 @@ async fn totp_confirm(
     caller: Caller,
     ApiJson(req): ApiJson<TotpCode>,
 ) -> ApiResult<StatusCode> {
-    accounts::totp_confirm(&app, &caller.actor, &caller.address, &req.code).await?;
+    let session = match &caller.via {
+        Via::Session { id_hash, .. } => Some(id_hash.as_str()),
+        Via::Token { .. } => None,
+    };
+    accounts::totp_confirm(&app, &caller.actor, &caller.address, &req.code, session).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 
 mod ops;
 mod relays;
+mod second_factor;
 mod signals;
 mod signin;
 

@@ -123,7 +123,7 @@ async fn sessions_end_when_idle_and_at_their_absolute_limit() {
 
 #[tokio::test]
 async fn totp_second_factor_is_enrolled_then_required() {
-    let Some(app) = spawn_with(Backend::Sqlite, |s| s.security.require_totp_for_approvers = true).await else { return };
+    let Some(app) = spawn_with(Backend::Sqlite, |s| s.security.require_second_factor = true).await else { return };
     let author = app.user("ana", &[Role::Author]).await;
     let approver = app.user("boris", &[Role::Approver]).await;
     let a = crate::lifecycle::submitted(&app, &author, crate::support::content("Actual")).await;

@@ -35,6 +35,9 @@ sqlite_synchronous = "normal"
 [security]
 # Made for this run; stored secrets of this database can be read with it only.
 secret_key = {key}
+# The demo's staff sign in with the passwords it prints, without an authenticator app; a real
+# instance keeps the default (approvers and administrators need a second factor).
+require_second_factor = false
 
 [cap]
 sender = "varovania@dolna-lehota.example"
