@@ -25,9 +25,12 @@ pub(super) fn shown(settings: &Settings) -> anyhow::Result<String> {
     Ok(toml::to_string_pretty(&value)?)
 }
 
-/// Redacts, in place, every URL among the strings and every value of a `headers` list.
+/// Redacts, in place, every URL among the strings, every value of a `headers` list, and a
+/// gateway's body template that names a secret (`{"api_key":"…","to":"{to}"}`): its literal
+/// parts can be anything, so it is not shown at all.
 fn redact(value: &mut Value, key: &str) {
     match value {
+        Value::String(s) if key == "body_template" && secretish(s) => *s = REDACTED.to_owned(),
         Value::String(s) if s.contains("://") => *s = url(s),
         Value::Array(items) if key == "headers" => {
             for item in items {
@@ -40,6 +43,12 @@ fn redact(value: &mut Value, key: &str) {
         Value::Table(table) => table.iter_mut().for_each(|(k, v)| redact(v, k)),
         _ => {}
     }
+}
+
+/// Whether a text names something secret (`api_key`, `password`, `token`, …).
+fn secretish(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// A `Name: value` header line with its value redacted.

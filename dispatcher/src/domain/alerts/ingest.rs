@@ -63,6 +63,15 @@ pub async fn ingest(app: &App, caller: &Caller, bytes: &[u8]) -> Result<Ingested
         }
     };
     let alert = &doc.alert;
+    if let Some((field, len)) = oversized_name(alert) {
+        Metrics::count(&app.metrics.cap_ingest, "refused");
+        return Err(Error::invalid(
+            format!("/alert/{field}"),
+            format!(
+                "is {len} bytes long; Tocsin takes at most {MAX_NAME_BYTES} (it is stored and indexed as the message's name)"
+            ),
+        ));
+    }
     if let Some(name) = control_parameter(alert)
         && !app.settings.ingest.trusts_control_parameters(&caller.actor)
     {
@@ -314,6 +323,18 @@ pub(crate) async fn insert_frozen(
     };
     alerts::freeze(&mut *tx, id, 1, State::Draft.as_str(), State::Submitted.as_str(), &frozen).await?;
     Ok(id)
+}
+
+/// The longest `identifier` and `sender` Tocsin stores, in bytes. CAP sets no limit; real ones
+/// are under 200 bytes, and PostgreSQL cannot index the pair beyond about 2,700 (a 600 KB
+/// identifier failed there with an internal error).
+pub(crate) const MAX_NAME_BYTES: usize = 500;
+
+/// The field of an alert's name that is longer than [`MAX_NAME_BYTES`], and its length.
+pub(crate) fn oversized_name(alert: &cap_alerts::Alert) -> Option<(&'static str, usize)> {
+    [("identifier", alert.identifier.as_str().len()), ("sender", alert.sender.as_str().len())]
+        .into_iter()
+        .find(|(_, len)| *len > MAX_NAME_BYTES)
 }
 
 /// The first of Tocsin's own control parameters (`TOCSIN_…`) an alert carries, if any.

@@ -13,7 +13,7 @@ use super::rules::{Action, Rules};
 use crate::app::App;
 use crate::db::alerts;
 use crate::db::feeds::{self, FeedRow, Item, PollOutcome};
-use crate::domain::alerts::ingest::{Incoming, Route, control_parameter, joins, store_incoming};
+use crate::domain::alerts::ingest::{Incoming, Route, control_parameter, joins, oversized_name, store_incoming};
 use crate::domain::caller::Caller;
 use crate::domain::error::Result;
 use crate::domain::territory::Territory;
@@ -283,6 +283,10 @@ impl Poll<'_> {
     /// groups, siren signals) is never taken from a feed.
     fn take(&self, alert: &Alert, follows: bool) -> bool {
         if !self.rules.statuses.contains(&alert.status) {
+            return false;
+        }
+        if let Some((field, len)) = oversized_name(alert) {
+            tracing::warn!(feed = self.row.id, field, len, "a feed's alert has a name too long to store; skipped");
             return false;
         }
         if let Some(name) = control_parameter(alert) {
