@@ -79,6 +79,12 @@ pub async fn serve_app(
     let https = !app.settings.server.tls_certificate_file.is_empty();
     tracing::info!(address = %listener.local_addr()?, backend = ?app.db.backend(), https, "Tocsin is listening");
     app.signatures.log_start();
+    let closed = crate::config::SmsCountries::Only(Vec::new());
+    if app.settings.channels.sms.enabled && app.settings.residents.sms_countries() == closed {
+        tracing::warn!(
+            "SMS sign-ups are refused: set residents.default_country_code (or residents.sms_countries) to open them"
+        );
+    }
     let background = spawn_background(app.clone());
     let watcher = tokio::spawn(watch_database(app.clone()));
     let feeds = tokio::spawn(crate::domain::feeds::poll::run(app.clone()));

@@ -132,15 +132,39 @@ function base64UrlToBytes(s) {
   return Uint8Array.from(b, (ch) => ch.charCodeAt(0));
 }
 
-/** Asks for notifications and subscribes this browser with the server's VAPID key. */
-async function pushSubscription() {
+/**
+ * Asks for notifications and subscribes this browser with the server's VAPID key; `fresh`
+ * gives up the browser's present subscription first, for a new endpoint.
+ */
+async function pushSubscription(fresh) {
   if (!('serviceWorker' in navigator) || !('PushManager' in window)) throw new Error(t('pushUnsupported'));
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') throw new Error(t('pushDenied'));
   const reg = await navigator.serviceWorker.ready;
   const key = base64UrlToBytes(config.vapidPublicKey);
-  const sub = (await reg.pushManager.getSubscription()) || (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
+  let sub = await reg.pushManager.getSubscription();
+  if (sub && fresh) {
+    await sub.unsubscribe();
+    sub = null;
+  }
+  sub = sub || (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
   return sub.toJSON();
+}
+
+/**
+ * Signs this browser up for Web Push. The server refuses (409, API-022) a push subscription
+ * that an active sign-up already has, so that nobody who learns an endpoint can take that
+ * sign-up over; this browser then gives up its subscription, subscribes afresh (a new
+ * endpoint) and signs up with that. The old endpoint stops working, and the server drops the
+ * sign-up it belonged to when the push service says so.
+ */
+async function signUpForPush(body) {
+  try {
+    return await residents('POST', '', { ...body, subscription: await pushSubscription(false) });
+  } catch (e) {
+    if (!(e instanceof Problem) || e.code !== 'API-022') throw e;
+    return residents('POST', '', { ...body, subscription: await pushSubscription(true) });
+  }
 }
 
 /** Shows a refusal: next to its field when it names one, else under the form. */
@@ -180,9 +204,7 @@ async function submit(ev) {
     } else {
       const c = channel();
       const body = { channel: c, ...preferences() };
-      if (c === 'push') body.subscription = await pushSubscription();
-      else body.address = address();
-      const made = await residents('POST', '', body);
+      const made = c === 'push' ? await signUpForPush(body) : await residents('POST', '', { ...body, address: address() });
       const label = c === 'push' ? t('channelPush') : address();
       store.saveSubscription({ id: made.id, token: made.token, channel: c, status: made.status, label });
       if (made.status === 'pending_verification') askForCode(store.subscriptions().find((s) => s.id === made.id), made.verification);

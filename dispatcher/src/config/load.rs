@@ -49,6 +49,17 @@ pub enum ConfigError {
 const NOT_SETTINGS: &[&str] = &["TOCSIN_CONFIG", "TOCSIN_CI", "TOCSIN_CAP_CORPUS", "TOCSIN_DEVICE_SECRET"];
 const NOT_SETTINGS_PREFIXES: &[&str] = &["TOCSIN_TEST_", "TOCSIN_BENCH_"];
 
+/// Settings that were replaced, with what to write instead: a file that still sets one is
+/// refused with this hint rather than as an unknown key.
+const RENAMED: &[(&str, &str)] = &[
+    (
+        "residents.signups_per_ip_per_hour",
+        "replaced by residents.push_signups_per_network_per_hour (SMS and email sign-ups are counted by their codes)",
+    ),
+    ("residents.codes_per_ip_per_hour", "replaced by residents.codes_per_network_per_hour (an IPv6 /64 counts as one)"),
+    ("residents.codes_per_hour", "split into residents.sms_codes_per_hour and residents.email_codes_per_hour"),
+];
+
 /// Loads settings from an optional file and the given environment.
 pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Settings, ConfigError> {
     let defaults = defaults_table();
@@ -62,6 +73,9 @@ pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::Syntax { path: origin.clone(), message: e.to_string() })?;
         for key in leaf_paths(&table).into_keys() {
+            if let Some((_, instead)) = RENAMED.iter().find(|(old, _)| *old == key) {
+                return Err(ConfigError::Invalid { key, message: format!("{instead}; see tocsin.example.toml") });
+            }
             if !known.contains_key(&key) && !known.keys().any(|k| k.starts_with(&format!("{key}."))) {
                 return Err(ConfigError::UnknownKey { key, origin });
             }
@@ -200,6 +214,9 @@ mod tests {
         assert!(load(Some(f.path()), env(&[])).unwrap_err().to_string().contains("servers.listen"));
         let e = load(None, env(&[("TOCSIN_SERVR_LISTEN", "x")])).unwrap_err().to_string();
         assert!(e.contains("TOCSIN_SERVR_LISTEN"), "{e}");
+        let f = file("[residents]\ncodes_per_hour = 500\n");
+        let e = load(Some(f.path()), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("residents.codes_per_hour") && e.contains("residents.sms_codes_per_hour"), "{e}");
         assert!(
             load(None, env(&[("TOCSIN_CI", "1"), ("TOCSIN_TEST_DATABASE_URL", "x"), ("TOCSIN_CONFIG", "y")])).is_ok(),
             "not settings"
@@ -217,8 +234,10 @@ mod tests {
             ("TOCSIN_SECURITY_SESSION_IDLE_MINUTES", "ten", "security.session_idle_minutes"),
             ("TOCSIN_APPROVAL_CANCEL", "never", "approval.cancel"),
             ("TOCSIN_RESIDENTS_PREFIX_DIGITS", "2", "residents.prefix_digits"),
-            ("TOCSIN_RESIDENTS_CODES_PER_HOUR", "0", "residents.codes_per_hour"),
+            ("TOCSIN_RESIDENTS_SMS_CODES_PER_HOUR", "0", "residents.sms_codes_per_hour"),
             ("TOCSIN_RESIDENTS_SMS_COUNTRIES", "+421", "residents.sms_countries"),
+            ("TOCSIN_RESIDENTS_SMS_COUNTRIES", "*,421", "residents.sms_countries"),
+            ("TOCSIN_RESIDENTS_RESERVE_PERCENT", "95", "residents.reserve_percent"),
             ("TOCSIN_RESIDENTS_DEFAULT_COUNTRY_CODE", "0421", "residents.default_country_code"),
             ("TOCSIN_SIGNING_KEY_FILE", "/etc/tocsin/signing.key", "signing.certificate_file"),
             ("TOCSIN_SIGNING_CERTIFICATE_FILE", "/etc/tocsin/signing.pem", "signing.key_file"),

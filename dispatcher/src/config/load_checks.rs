@@ -197,16 +197,20 @@ fn check_residents(r: &crate::config::Residents) -> Result<(), ConfigError> {
     let positive = [
         ("residents.code_minutes", r.code_minutes),
         ("residents.code_tries", r.code_tries),
-        ("residents.signups_per_ip_per_hour", r.signups_per_ip_per_hour),
+        ("residents.push_signups_per_network_per_hour", r.push_signups_per_network_per_hour),
         ("residents.codes_per_address_per_hour", r.codes_per_address_per_hour),
         ("residents.codes_per_prefix_per_hour", r.codes_per_prefix_per_hour),
-        ("residents.codes_per_ip_per_hour", r.codes_per_ip_per_hour),
-        ("residents.codes_per_hour", r.codes_per_hour),
+        ("residents.codes_per_network_per_hour", r.codes_per_network_per_hour),
+        ("residents.sms_codes_per_hour", r.sms_codes_per_hour),
+        ("residents.email_codes_per_hour", r.email_codes_per_hour),
         ("residents.delivery_retention_days", r.delivery_retention_days),
         ("residents.pending_days", r.pending_days),
     ];
     if let Some((key, _)) = positive.iter().find(|(_, v)| *v == 0) {
         return Err(invalid(key, "must be at least 1"));
+    }
+    if r.reserve_percent > 90 {
+        return Err(invalid("residents.reserve_percent", "must be from 0 to 90 (percent of each hour's codes)"));
     }
     if !(3..=10).contains(&r.prefix_digits) {
         return Err(invalid("residents.prefix_digits", "must be from 3 to 10"));
@@ -217,8 +221,14 @@ fn check_residents(r: &crate::config::Residents) -> Result<(), ConfigError> {
         }
         Ok(())
     };
-    for c in &r.sms_countries {
-        country("residents.sms_countries", c)?;
+    if r.sms_countries.iter().any(|c| c == "*") {
+        if r.sms_countries.len() > 1 {
+            return Err(invalid("residents.sms_countries", "[\"*\"] opens every country; give it alone"));
+        }
+    } else {
+        for c in &r.sms_countries {
+            country("residents.sms_countries", c)?;
+        }
     }
     if !r.default_country_code.is_empty() {
         country("residents.default_country_code", &r.default_country_code)?;

@@ -23,7 +23,7 @@ pub use devices::{Devices, Signal};
 pub use feeds::{Feeds, Territory};
 pub use load::{ConfigError, load};
 pub use pwa::Pwa;
-pub use residents::Residents;
+pub use residents::{Residents, SmsCountries};
 pub use secret::Secret;
 pub use signing::{Signing, Trust};
 

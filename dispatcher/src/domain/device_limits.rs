@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::error::Error;
+use super::network::Network;
 
 /// Long polls one device may hold waiting at once (per instance). A device needs one; two
 /// leave room for a reconnect that overlaps the poll it replaces. Without a limit, one
@@ -20,7 +21,7 @@ pub const PAIR_TRIES_PER_MINUTE: u32 = 10;
 #[derive(Debug, Default)]
 pub struct DeviceLimits {
     waiting: Arc<Mutex<HashMap<i64, usize>>>,
-    pair_tries: Mutex<HashMap<String, (u32, Instant)>>,
+    pair_tries: Mutex<HashMap<Network, (u32, Instant)>>,
 }
 
 /// A long poll's place among its device's; given back when dropped.
@@ -58,7 +59,7 @@ impl Drop for Waiting {
 impl DeviceLimits {
     /// Counts a pairing try from `address`'s network, or refuses it over the limit.
     pub fn pair_try(&self, address: &str) -> Result<(), Error> {
-        let network = super::sessions::network_of(address);
+        let network = Network::of(address);
         let now = Instant::now();
         let minute = Duration::from_secs(60);
         let mut tries = self.pair_tries.lock().unwrap_or_else(PoisonError::into_inner);

@@ -33,6 +33,10 @@ pub enum Error {
     /// The thing is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// A sign-up gave a push endpoint that an active subscription already has: the browser
+    /// must subscribe afresh (a new endpoint) rather than take that subscription over.
+    #[error("{0}")]
+    PushTaken(String),
     /// What the approver saw is not what would be issued.
     #[error("the alert changed since it was shown: approve what is current")]
     Stale,

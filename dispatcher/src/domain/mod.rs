@@ -17,6 +17,7 @@ pub mod devices;
 pub mod error;
 pub mod feed;
 pub mod feeds;
+pub mod network;
 pub mod password;
 pub mod public;
 pub mod push;

@@ -8,6 +8,7 @@ use super::audit::{self, Actor, Event};
 use super::caller::{Caller, Via};
 use super::crypto::{random_token, sha256_hex};
 use super::error::{Error, Result};
+use super::network::Network;
 use super::roles::{Role, parse_roles};
 use super::{password, totp};
 use crate::app::App;
@@ -36,21 +37,6 @@ const DEVICE_CONTEXT: &str = "known-device";
 /// sign-in (sealed with the instance key, so it cannot be forged).
 fn known_device(app: &App, cookie: Option<&str>, user_id: i64) -> bool {
     cookie.and_then(|c| app.key.decrypt(c, DEVICE_CONTEXT).ok()).is_some_and(|id| id == user_id.to_string().as_bytes())
-}
-
-/// The network an address belongs to, for counting attempts: an IPv4 address alone, an IPv6
-/// address by its /64 (one subscriber's prefix: counting single IPv6 addresses would let one
-/// attacker try as many times as it has addresses).
-pub fn network_of(address: &str) -> String {
-    match address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
-        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
-        Err(_) => address.chars().take(64).collect(),
-    }
 }
 
 /// Signs a user in.
@@ -82,7 +68,7 @@ pub async fn login(
     } else {
         vec![
             (format!("user:{name}"), sec.login_limit_per_account),
-            (format!("address:{}", network_of(address)), sec.login_limit_per_address),
+            (format!("address:{}", Network::of(address)), sec.login_limit_per_address),
         ]
     };
     let key_refs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();

@@ -55,6 +55,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("API-019", 422, "verification code expired or void"),
     ("API-020", 400, "malformed query string"),
     ("API-021", 422, "the XML signature is refused"),
+    ("API-022", 409, "this push subscription is already signed up"),
     ("API-500", 500, "internal error"),
 ];
 
@@ -172,6 +173,7 @@ impl From<Error> for ApiError {
             .with_field("/areas")
             .with_findings(findings),
             Error::Conflict(m) => ApiError::new("API-007", m),
+            Error::PushTaken(m) => ApiError::new("API-022", m).with_field("/subscription"),
             Error::ConfirmationNeeded { reasons, detail } => {
                 ApiError::new("API-018", format!("{detail}; submit again with \"confirm\": {reasons:?}"))
                     .with_field("/confirm")

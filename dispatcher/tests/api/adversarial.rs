@@ -8,6 +8,7 @@ mod relays;
 mod second_factor;
 mod signals;
 mod signin;
+mod signup;
 
 use dispatcher::domain::roles::Role;
 use reqwest::{Method, StatusCode};

@@ -19,7 +19,7 @@ use crate::support::{Auth, Backend, Body, TestApp, content, raw_sql, spawn_with}
 use crate::{on_both, on_both_quiet};
 
 /// A push sign-up as a browser would send it (the endpoint is never called in these tests).
-fn push(name: &str) -> Value {
+pub fn push(name: &str) -> Value {
     let mut key = vec![4u8];
     key.extend(name.bytes().cycle().take(64));
     json!({
@@ -171,7 +171,7 @@ on_both_quiet!(retention_purges_old_deliveries_and_stale_sign_ups, |t: TestApp| 
 });
 
 async fn sign_ups_per_client(backend: Backend) {
-    let Some(t) = spawn_with(backend, |s| s.residents.signups_per_ip_per_hour = 2).await else { return };
+    let Some(t) = spawn_with(backend, |s| s.residents.push_signups_per_network_per_hour = 2).await else { return };
     created(&sign_up(&t, push("one")).await);
     created(&sign_up(&t, push("two")).await);
     let r = sign_up(&t, push("three")).await;

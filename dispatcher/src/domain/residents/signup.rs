@@ -9,6 +9,7 @@ use super::phone::international;
 use super::view::{Created, Verification};
 use super::{Origin, codes, limits, manage};
 use crate::app::App;
+use crate::config::SmsCountries;
 use crate::db::residents;
 use crate::db::subscriptions::{self, NewSubscription};
 use crate::db::{Tx, now_ms, verification_codes};
@@ -98,14 +99,22 @@ fn check_offered(app: &App, channel: &str, address: &str) -> Result<()> {
     if !app.channels.running().iter().any(|(c, _)| c.name() == channel) {
         return Err(Error::invalid("/channel", format!("{channel} warnings are not offered here")));
     }
-    let countries = &app.settings.residents.sms_countries;
-    if channel == "sms" && !countries.is_empty() && !countries.iter().any(|c| address[1..].starts_with(c.as_str())) {
-        return Err(Error::invalid(
-            "/address",
-            format!("only numbers with these country codes can sign up: +{}", countries.join(", +")),
-        ));
+    if channel != "sms" {
+        return Ok(());
     }
-    Ok(())
+    let countries = app.settings.residents.sms_countries();
+    match countries {
+        _ if countries.allow(address) => Ok(()),
+        SmsCountries::Only(codes) if !codes.is_empty() => Err(Error::invalid(
+            "/address",
+            format!("only numbers with these country codes can sign up: +{}", codes.join(", +")),
+        )),
+        _ => Err(Error::invalid(
+            "/address",
+            "SMS sign-ups are not open here: the instance has not named its country \
+             (residents.default_country_code or residents.sms_countries)",
+        )),
+    }
 }
 
 /// Signs a resident up. Web Push is active at once; SMS and email get a code, and nothing else
@@ -121,12 +130,14 @@ pub async fn sign_up(app: &App, origin: &Origin<'_>, req: SignUp) -> Result<Crea
     let token = random_token();
     let sealed = app.key.encrypt(address.as_bytes(), &format!("address:{channel}"));
     let mut tx = app.db.begin().await?;
-    let mut buckets = vec![limits::signups_from(app, origin.address)];
-    if !push {
+    // Web Push costs nothing to send and takes from no code budget; SMS and email sign-ups
+    // are counted by the code each one sends.
+    if push {
+        limits::take(&mut tx, &[limits::push_signups_from(app, origin.address)]).await?;
+    } else {
         let number = (channel == "sms").then_some(address.as_str());
-        buckets.extend(limits::codes(app, &channel, &hash, number, origin.address));
+        limits::take_code(&mut tx, &limits::codes(app, &channel, &hash, number, origin.address)).await?;
     }
-    limits::take(&mut tx, &buckets).await?;
     let token_hash = sha256_hex(token.as_bytes());
     let stored = Stored { channel: &channel, sealed: &sealed, hash: &hash, token_hash: &token_hash };
     let (id, claimed) = store(&mut tx, &stored, &checked, push).await?;
@@ -152,12 +163,22 @@ struct Stored<'a> {
     token_hash: &'a str,
 }
 
+/// A push endpoint that an active subscription already has.
+const PUSH_TAKEN: &str = "this browser's push subscription is already signed up; to sign up \
+    again, unsubscribe it in the browser and subscribe afresh (the app does this by itself), or \
+    change the existing sign-up with its token";
+
 /// Stores a sign-up: a new row, or the address's earlier one started again (after STOP, or a
 /// sign-up never confirmed). A confirmed SMS or email subscription is left as it is: the
 /// sign-up becomes a claim on it (`true`), which takes over only once its code is confirmed.
+/// An active push subscription is refused instead: nothing proves that whoever sends its
+/// endpoint holds the browser (an endpoint is seen by the push service, the browser's
+/// extensions and whoever had the device), and handing them a new token would give them the
+/// resident's places and the power to change or end the warnings that browser receives.
 async fn store(tx: &mut Tx, s: &Stored<'_>, c: &Checked, push: bool) -> Result<(i64, bool)> {
     let id = match residents::by_address(tx, s.channel, s.hash).await? {
-        Some(old) if old.active && old.verified && !push => return Ok((old.id, true)),
+        Some(old) if old.active && push => return Err(Error::PushTaken(PUSH_TAKEN.into())),
+        Some(old) if old.active && old.verified => return Ok((old.id, true)),
         Some(old) => old.id,
         None => {
             let row = NewSubscription {
@@ -227,7 +248,7 @@ pub async fn resend(app: &App, origin: &Origin<'_>, id: i64, token: Option<&str>
     let hash = address_hash(app, &own.channel, &address);
     let mut tx = app.db.begin().await?;
     let number = (own.channel == "sms").then_some(address.as_str());
-    limits::take(&mut tx, &limits::codes(app, &own.channel, &hash, number, origin.address)).await?;
+    limits::take_code(&mut tx, &limits::codes(app, &own.channel, &hash, number, origin.address)).await?;
     let issued = codes::issue(&mut tx, app, id, claim).await?;
     let e = Event::new(&Actor::System, "resident", "resident.resend", format!("subscription:{id}"))
         .details(json!({ "channel": own.channel }));
