@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use channels::push::{Push, PushConfig, VapidKey, payload};
+use channels::outbound::Guard;
+use channels::push::{Push, PushConfig, PushHosts, VapidKey, payload};
 use channels::{AlertPayload, Channel, Message, Outcome, Recipient};
 use serde_json::{Value, json};
 
@@ -33,7 +34,16 @@ pub fn run(n: usize) -> anyhow::Result<Value> {
     let key = VapidKey::from_pkcs8(&VapidKey::generate()?)?;
     let channel = |key_pool| {
         let subject = "mailto:ops@tocsin.example".into();
-        Push::new(PushConfig { vapid: key.clone(), subject, timeout: Duration::from_secs(30), key_pool })
+        // The receiver is on loopback, so the guard lets loopback through, and any host.
+        Push::new(PushConfig {
+            vapid: key.clone(),
+            subject,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            hosts: PushHosts::default(),
+            guard: Guard::new(true, Vec::new()),
+            key_pool,
+        })
     };
     // As the dispatcher runs it: a key pool as large as the fan-out, filled while idle.
     let push = Arc::new(channel(n)?);

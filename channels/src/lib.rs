@@ -10,6 +10,7 @@ pub mod memory;
 mod message;
 pub mod mqtt;
 mod notice;
+pub mod outbound;
 pub mod push;
 pub mod render;
 pub mod sms;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use ring::hmac;
 use serde_json::json;
 
+use crate::outbound::{Guard, Schemes};
 use crate::{BoxFuture, Channel, Message, Outcome, Recipient, outcome_for_status, retry_after};
 
 /// The webhook channel.
 #[derive(Clone, Debug)]
 pub struct Webhook {
     client: reqwest::Client,
+    guard: Guard,
 }
 
 /// The signature header: `sha256=` and the hex HMAC of `TIMESTAMP.BODY`.
@@ -24,15 +26,17 @@ pub const TIMESTAMP_HEADER: &str = "x-tocsin-timestamp";
 pub const DELIVERY_HEADER: &str = "x-tocsin-delivery";
 
 impl Webhook {
-    /// A webhook channel with a connection pool and a per-request timeout.
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+    /// A webhook channel with a connection pool and a per-request timeout, whose requests go
+    /// through the outbound guard: staff typed the URLs, and no URL may reach inside.
+    pub fn new(timeout: Duration, guard: Guard) -> Result<Self, reqwest::Error> {
+        let client = guard
+            .builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("Tocsin/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Webhook { client })
+        Ok(Webhook { client, guard })
     }
 
     /// The body every webhook of an alert gets.
@@ -59,14 +63,16 @@ impl Webhook {
     }
 
     /// POSTs a JSON body signed with the webhook's secret, as every webhook request is: the
-    /// delivery id, the time and the signature in their headers.
+    /// delivery id, the time and the signature in their headers. A URL the outbound guard
+    /// refuses (one stored before the guard, or an address since closed) is not requested.
     pub async fn post_signed(
         &self,
         url: &str,
         secret: &[u8],
         delivery: &str,
         body: Vec<u8>,
-    ) -> Result<reqwest::Response, reqwest::Error> {
+    ) -> Result<reqwest::Response, Sent> {
+        let url = self.guard.check_url(url, Schemes::HttpOrHttps).map_err(Sent::Refused)?;
         let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let signature = Webhook::sign(secret, ts, &body);
         self.client
@@ -78,6 +84,7 @@ impl Webhook {
             .body(body)
             .send()
             .await
+            .map_err(Sent::Failed)
     }
 
     /// The signature of a body at a time with a secret.
@@ -88,6 +95,24 @@ impl Webhook {
         ctx.update(b".");
         ctx.update(body);
         format!("sha256={}", hex::encode(ctx.sign().as_ref()))
+    }
+}
+
+/// Why a webhook request got no answer.
+#[derive(Debug)]
+pub enum Sent {
+    /// The outbound guard refused the URL; nothing was sent.
+    Refused(crate::outbound::Refused),
+    /// The request failed (connection, timeout).
+    Failed(reqwest::Error),
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sent::Refused(why) => write!(f, "the URL {why}"),
+            Sent::Failed(e) => f.write_str(crate::request_error(e)),
+        }
     }
 }
 
@@ -107,7 +132,8 @@ impl Channel for Webhook {
                     let after = retry_after(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()));
                     outcome_for_status(resp.status().as_u16(), after, None)
                 }
-                Err(e) => Outcome::Retry {
+                Err(Sent::Refused(why)) => Outcome::Failed { error: format!("the webhook's URL {why}") },
+                Err(Sent::Failed(e)) => Outcome::Retry {
                     not_before: None,
                     error: format!("could not reach the endpoint: {}", crate::request_error(&e)),
                 },

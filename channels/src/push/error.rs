@@ -20,8 +20,8 @@ pub enum PushError {
     Client(String),
     /// The message is not for a Web Push recipient.
     NotPushRecipient,
-    /// The subscription's endpoint is not an absolute `https:` or `http:` URL.
-    BadEndpoint,
+    /// The endpoint is refused by the outbound guard or the list of push services.
+    Refused(String),
     /// The subscription's `p256dh` is not an uncompressed P-256 point (65 bytes, 0x04 first).
     BadSubscriptionKey,
     /// The subscription's `auth` secret is not 16 bytes.
@@ -47,7 +47,7 @@ impl fmt::Display for PushError {
             PushError::NotPushRecipient => {
                 f.write_str("the push channel was given a recipient that is not a push subscription")
             }
-            PushError::BadEndpoint => f.write_str("the subscription's endpoint is not an absolute http(s) URL"),
+            PushError::Refused(why) => write!(f, "the subscription's endpoint {why}"),
             PushError::BadSubscriptionKey => {
                 f.write_str("the subscription's p256dh key is not an uncompressed P-256 public key")
             }

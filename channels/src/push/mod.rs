@@ -7,6 +7,7 @@ mod ece;
 mod error;
 mod headers;
 mod health;
+mod hosts;
 mod keys;
 mod payload;
 mod vapid;
@@ -23,6 +24,7 @@ use ring::rand::SystemRandom;
 pub use ece::MAX_PLAINTEXT;
 pub use error::PushError;
 pub use headers::{topic, ttl, urgency};
+pub use hosts::{BROWSER_PUSH_SERVICES, PushHosts};
 pub use keys::{EphemeralKey, KeyPool};
 pub use payload::payload;
 pub use vapid::VapidKey;
@@ -31,10 +33,11 @@ pub use vapid::VapidKey;
 /// could reveal, and remaking 100,000 keys an hour costs about two CPU seconds.
 const KEY_MAX_AGE: Duration = Duration::from_secs(3600);
 
+use crate::outbound::{Guard, Schemes};
 use crate::{BoxFuture, Channel, Health, Message, Outcome, Recipient, outcome_for_status, retry_after};
 
-/// What the push channel needs: the VAPID key, a contact for push-service operators, and how
-/// long one request may take.
+/// What the push channel needs: the VAPID key, a contact for push-service operators, how long
+/// one request may take, and where endpoints may point.
 #[derive(Clone, Debug)]
 pub struct PushConfig {
     /// The application server's key; its public half is the PWA's `applicationServerKey`.
@@ -43,6 +46,13 @@ pub struct PushConfig {
     pub subject: String,
     /// The timeout of one request, connection included.
     pub timeout: Duration,
+    /// The timeout of making a connection: a push service that does not accept one within it
+    /// is not going to answer.
+    pub connect_timeout: Duration,
+    /// The push services endpoints may point to (empty: any host the guard allows).
+    pub hosts: PushHosts,
+    /// The outbound guard: no endpoint reaches inside the network, no redirect is followed.
+    pub guard: Guard,
     /// Ephemeral keys to make ahead while idle ([`KeyPool`]); 0 makes each key when needed.
     pub key_pool: usize,
 }
@@ -56,6 +66,8 @@ pub struct Push {
     tokens: vapid::Tokens,
     stats: health::Stats,
     rendered: Rendered,
+    hosts: PushHosts,
+    guard: Guard,
 }
 
 /// The payload and topic of an alert per reader's languages, built once: every subscriber of
@@ -121,9 +133,11 @@ impl Push {
     /// ring's at start): reqwest, built without a default one, panics otherwise.
     pub fn new(config: PushConfig) -> Result<Push, PushError> {
         vapid::check_subject(&config.subject)?;
-        let client = reqwest::Client::builder()
+        let client = config
+            .guard
+            .builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .connect_timeout(config.connect_timeout.min(config.timeout))
             .pool_max_idle_per_host(128)
             .user_agent(concat!("Tocsin/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -135,6 +149,8 @@ impl Push {
             tokens: vapid::Tokens::new(config.vapid, config.subject),
             stats: health::Stats::default(),
             rendered: Rendered::default(),
+            hosts: config.hosts,
+            guard: config.guard,
         })
     }
 
@@ -148,15 +164,25 @@ impl Push {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let alert = &message.alert.alert;
         let ttl = headers::ttl(alert, i64::try_from(now).unwrap_or(i64::MAX))?;
-        let url = Url::parse(endpoint).map_err(|_| PushError::BadEndpoint)?;
-        if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
-            return Err(PushError::BadEndpoint);
-        }
+        let url = self.endpoint(endpoint)?;
         let (plaintext, topic) = self.rendered.get(&message.alert, languages);
         let body = ece::encrypt(&self.rng, self.keys.take()?, p256dh, auth, &plaintext)?;
         // RFC 8292 section 2: the audience is the origin of the push resource, port included.
         let authorization = self.tokens.header(&self.rng, &url.origin().ascii_serialization(), now)?;
         Ok(PushRequest { url, body, authorization, ttl, urgency: headers::urgency(alert), topic: topic.to_string() })
+    }
+
+    /// Reads an endpoint and checks it again at send time: one stored before the guard or the
+    /// list of push services changed must not be sent to either.
+    fn endpoint(&self, endpoint: &str) -> Result<Url, PushError> {
+        let url = self.guard.check_url(endpoint, Schemes::Https).map_err(|e| PushError::Refused(e.to_string()))?;
+        let host = url.host_str().unwrap_or_default();
+        // Loopback is for tests and demos, where the push service is a local peer.
+        let local = self.guard.allows_loopback() && url.scheme() == "http";
+        if !local && !self.hosts.allows(host) {
+            return Err(PushError::Refused(format!("is not at one of the push services allowed ({})", self.hosts)));
+        }
+        Ok(url)
     }
 
     /// Encryption keys made ahead and ready now.

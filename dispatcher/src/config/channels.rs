@@ -48,8 +48,14 @@ pub struct PushSettings {
     pub concurrency: u32,
     /// Pushes a second at most (0: no limit).
     pub rate_per_second: f64,
-    /// Seconds before one push is given up and retried.
+    /// Seconds before one push is given up and retried: short, because push services answer
+    /// in well under a second and a slow one must not hold the channel's slots.
     pub timeout_seconds: u32,
+    /// Seconds to make a connection to a push service.
+    pub connect_timeout_seconds: u32,
+    /// The push services residents' endpoints may point to, as host suffixes (a suffix
+    /// matches the host and its subdomains); empty allows any public host.
+    pub allowed_hosts: Vec<String>,
     /// The contact push services see in the VAPID token (`mailto:` or `https:`); empty means
     /// `server.public_url`.
     pub subject: String,
@@ -65,7 +71,9 @@ impl Default for PushSettings {
             enabled: true,
             concurrency: 64,
             rate_per_second: 0.0,
-            timeout_seconds: 10,
+            timeout_seconds: 5,
+            connect_timeout_seconds: 2,
+            allowed_hosts: channels::push::BROWSER_PUSH_SERVICES.iter().map(|h| (*h).to_owned()).collect(),
             subject: String::new(),
             key_pool: 100_000,
         }

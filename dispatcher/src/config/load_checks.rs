@@ -83,6 +83,13 @@ fn check_channels(s: &Settings) -> Result<(), ConfigError> {
     if !(subject.is_empty() || subject.starts_with("mailto:") || subject.starts_with("https://")) {
         return Err(invalid("channels.push.subject", "must be a mailto: or https:// contact"));
     }
+    if c.push.connect_timeout_seconds == 0 || c.push.connect_timeout_seconds > c.push.timeout_seconds.max(1) {
+        return Err(invalid(
+            "channels.push.connect_timeout_seconds",
+            "must be from 1 to channels.push.timeout_seconds",
+        ));
+    }
+    s.outbound.check().map_err(|m| invalid("outbound.allowed_networks", m))?;
     if c.push.key_pool > 2_000_000 {
         return Err(invalid("channels.push.key_pool", "must be at most 2000000 (about 300 MB of keys)"));
     }

@@ -8,6 +8,7 @@ mod devices;
 mod feeds;
 mod load;
 mod load_checks;
+mod outbound;
 mod pwa;
 mod residents;
 mod secret;
@@ -22,6 +23,7 @@ pub use channels::{
 pub use devices::{Devices, Signal};
 pub use feeds::{Feeds, Territory};
 pub use load::{ConfigError, load};
+pub use outbound::Outbound;
 pub use pwa::Pwa;
 pub use residents::{Residents, SmsCountries};
 pub use secret::Secret;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub feeds: Feeds,
     /// Parent and child instances: alerts handed down to the children whose territory they touch.
     pub cascade: Cascade,
+    /// Where requests to URLs that others chose may go.
+    pub outbound: Outbound,
     /// Logging.
     pub log: Log,
 }

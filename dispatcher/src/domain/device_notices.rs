@@ -31,7 +31,7 @@ pub async fn notify(app: &App, kind: &str, devices: &[(i64, String)]) {
         "devices": devices.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
     })
     .to_string();
-    let Ok(webhook) = Webhook::new(Duration::from_secs(10)) else { return };
+    let Ok(webhook) = Webhook::new(Duration::from_secs(10), app.settings.outbound.guard()) else { return };
     // The same delivery id on every attempt, as for alerts, so a receiver can drop a repeat.
     let delivery = format!("{kind}-{}", crate::db::now_ms());
     for (id, url, secret) in hooks {

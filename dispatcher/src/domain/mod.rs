@@ -18,6 +18,7 @@ pub mod error;
 pub mod feed;
 pub mod feeds;
 pub mod network;
+pub mod outbound;
 pub mod password;
 pub mod public;
 pub mod push;

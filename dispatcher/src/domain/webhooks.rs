@@ -47,6 +47,7 @@ pub async fn add(
     if !scheme_ok || url.contains(char::is_whitespace) || url.len() > 2000 {
         return Err(Error::invalid("/url", "an http:// or https:// URL"));
     }
+    super::outbound::check_entered(app, "/url", url).await?;
     let secret = random_token();
     let name = name.trim();
     let sealed = app.key.encrypt(secret.as_bytes(), &seal_context(name));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use channels::email::{Email, EmailConfig, Security};
-use channels::push::{Push, PushConfig};
+use channels::push::{Push, PushConfig, PushHosts};
 use channels::sms::SmsOptions;
 use channels::sms::http_gateway::{HttpGateway, HttpGatewayConfig};
 use channels::sms::smpp::{Smpp, SmppConfig};
@@ -24,15 +24,23 @@ pub async fn configured(app: &App) -> anyhow::Result<Vec<Runtime>> {
     let c = &app.settings.channels;
     let mut out = Vec::new();
     if c.webhook.enabled {
-        let hook = channels::webhook::Webhook::new(seconds(c.webhook.timeout_seconds))?;
+        let hook = channels::webhook::Webhook::new(seconds(c.webhook.timeout_seconds), app.settings.outbound.guard())?;
         out.push(Runtime { channel: Arc::new(hook), settings: c.webhook.clone() });
     }
     if c.push.enabled {
         let vapid = crate::domain::push::vapid_key(app).await.context("loading the VAPID key")?;
         let subject = push_subject(app);
         let timeout = seconds(c.push.timeout_seconds);
-        let push =
-            Push::new(PushConfig { vapid, subject, timeout, key_pool: c.push.key_pool }).context("channels.push")?;
+        let push = Push::new(PushConfig {
+            vapid,
+            subject,
+            timeout,
+            connect_timeout: seconds(c.push.connect_timeout_seconds),
+            hosts: PushHosts::new(&c.push.allowed_hosts),
+            guard: app.settings.outbound.guard(),
+            key_pool: c.push.key_pool,
+        })
+        .context("channels.push")?;
         out.push(Runtime { channel: Arc::new(push), settings: c.push.limits() });
     }
     // Sirens and displays poll for their commands; these channels make them available.

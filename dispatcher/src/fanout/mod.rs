@@ -9,6 +9,7 @@ pub mod choice;
 pub mod device_channel;
 pub mod device_hub;
 pub mod events;
+pub mod lanes;
 pub mod mqtt_publish;
 pub mod payloads;
 pub mod planner;

@@ -9,6 +9,7 @@ use channels::{Message, Outcome};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::Runtime;
+use super::lanes::{self, Lanes};
 use super::payloads::Payloads;
 use super::planner::instance;
 use super::provider_id::checked;
@@ -17,12 +18,24 @@ use crate::db::deliveries::{self, Completion, Leased};
 use crate::db::{now_ms, subscriptions, webhooks};
 use crate::metrics::Metrics;
 
-/// An outcome on its way to the database, holding its concurrency permit until it is recorded:
-/// so at most `concurrency` messages can have been sent without their outcome being stored,
-/// which bounds what a crash can make a worker send twice.
-type Done = (Leased, Outcome, Option<OwnedSemaphorePermit>);
+/// An outcome on its way to the database, holding its permits until it is recorded: the
+/// channel's send permit, so at most `concurrency` messages can have been sent without their
+/// outcome being stored, which bounds what a crash can make a worker send twice; and, on a
+/// channel with lanes, its place in the worker's window of leased deliveries.
+type Done = (Leased, Outcome, Held);
+
+/// The permits a delivery holds until its outcome is stored: its window place (channels with
+/// lanes) and its send permit.
+type Held = (Option<OwnedSemaphorePermit>, Option<OwnedSemaphorePermit>);
 
 /// Sends on one channel until the process ends.
+///
+/// Push and webhooks go through per-origin lanes (`lanes.rs`): a delivery first waits for a
+/// place in its origin's lane, in a task of its own and holding no send permit, then for one
+/// of the channel's `concurrency` send permits, then is sent. So deliveries to a dead push
+/// service hold at most a few send permits, and a later alert's delivery to a healthy one
+/// goes out at once. What waits is bounded by a window of twice the concurrency of leased
+/// deliveries, and each wait for a lane by half the lease, after which it is retried.
 pub async fn run(app: App, rt: Runtime) {
     let name = rt.channel.name();
     let owner = format!("{}/{name}", instance());
@@ -34,22 +47,33 @@ pub async fn run(app: App, rt: Runtime) {
     let poll = Duration::from_millis(u64::from(app.settings.fanout.poll_ms.max(10)));
     let lease_ms = i64::from(app.settings.fanout.lease_seconds.max(1)) * 1000;
     let payloads = Payloads::default();
-    let mut pace = Pace::new(rt.settings.rate_per_second);
+    let pace = Arc::new(Pace::new(rt.settings.rate_per_second));
+    let laned = matches!(name, "push" | "webhook");
+    let window = if laned { Arc::new(Semaphore::new(concurrency * 2)) } else { permits.clone() };
+    let sender = Sender {
+        channel: rt.channel.clone(),
+        done_tx: done_tx.clone(),
+        permits: permits.clone(),
+        pace: pace.clone(),
+        lanes: laned.then(|| Arc::new(Lanes::new(concurrency))),
+        unproven: Arc::new(Semaphore::new((concurrency / 2).max(1))),
+        lane_wait: Duration::from_millis(lease_ms as u64 / 2),
+    };
     // Lease in batches of at least half the window, so a busy channel costs one claim per
     // many sends rather than one per send; and never more than the rate lets go out within
     // half a lease, so what is leased is sent before the lease runs out.
-    let half = (concurrency / 2).max(1);
+    let half = (window.available_permits() / 2).max(1);
     let by_rate = if rt.settings.rate_per_second > 0.0 {
         ((rt.settings.rate_per_second * lease_ms as f64 / 2000.0) as usize).max(1)
     } else {
         usize::MAX
     };
     loop {
-        if permits.available_permits() < half {
-            let Ok(p) = permits.clone().acquire_many_owned(half as u32).await else { return };
+        if window.available_permits() < half {
+            let Ok(p) = window.clone().acquire_many_owned(half as u32).await else { return };
             drop(p);
         }
-        let free = permits.available_permits();
+        let free = window.available_permits();
         let limit = free.min(512).min(by_rate).max(1);
         let batch = match claim(&app, name, &owner, limit as i64, lease_ms).await {
             Ok(b) => b,
@@ -80,31 +104,105 @@ pub async fn run(app: App, rt: Runtime) {
             }
         };
         for d in batch {
-            let Ok(permit) = permits.clone().acquire_owned().await else { return };
-            pace.wait().await;
+            let Ok(place) = window.clone().acquire_owned().await else { return };
             let (recipient, payload) = match (recipients.get(&d.id), payloads.get(&app, d.alert_id).await) {
                 (Some(r), Ok(p)) => (r.clone(), p),
                 (None, _) => {
                     let _ = done_tx.send((
                         d,
                         Outcome::Failed { error: "the recipient is no longer active".into() },
-                        Some(permit),
+                        (Some(place), None),
                     ));
                     continue;
                 }
                 (_, Err(e)) => {
-                    let _ =
-                        done_tx.send((d, Outcome::Retry { not_before: None, error: format!("{e:#}") }, Some(permit)));
+                    let outcome = Outcome::Retry { not_before: None, error: format!("{e:#}") };
+                    let _ = done_tx.send((d, outcome, (Some(place), None)));
                     continue;
                 }
             };
             let msg = Message { delivery_id: d.id, attempt: d.attempts.max(1) as u32, alert: payload, recipient };
-            let (channel, done_tx) = (rt.channel.clone(), done_tx.clone());
-            tokio::spawn(async move {
-                let outcome = channel.send(&msg).await;
-                let _ = done_tx.send((d, outcome, Some(permit)));
-            });
+            if laned {
+                sender.through_lane(d, msg, place);
+            } else {
+                // The window is the send permits here: the place is the permit.
+                pace.wait().await;
+                sender.spawn_send(d, msg, (None, Some(place)));
+            }
         }
+    }
+}
+
+/// What a delivery needs on its way out: the channel, where outcomes go, the send permits,
+/// the pace, and the lanes.
+struct Sender {
+    channel: Arc<dyn channels::Channel>,
+    done_tx: mpsc::UnboundedSender<Done>,
+    permits: Arc<Semaphore>,
+    pace: Arc<Pace>,
+    lanes: Option<Arc<Lanes>>,
+    /// Send permits origins never seen answering may hold together (half the channel's), so
+    /// that many dead origins, each within its own lane's limit, still leave the other half
+    /// to the push services that answer.
+    unproven: Arc<Semaphore>,
+    lane_wait: Duration,
+}
+
+impl Sender {
+    /// Sends a delivery in a task of its own once its lane has a place, then a send permit.
+    fn through_lane(&self, d: Leased, msg: Message, place: OwnedSemaphorePermit) {
+        let Some(lanes) = &self.lanes else { return };
+        // An address without an origin shares one lane; the channel refuses it anyway.
+        let lane = lanes.lane(lanes::origin(&msg.recipient).unwrap_or_default());
+        let (permits, unproven, done_tx) = (self.permits.clone(), self.unproven.clone(), self.done_tx.clone());
+        let (pace, wait, channel) = (self.pace.clone(), self.lane_wait, self.channel.clone());
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + wait;
+            let Some(ticket) = lane.enter(deadline).await else {
+                let _ = done_tx.send((d, busy(wait), (Some(place), None)));
+                return;
+            };
+            let newcomer = if lane.proven() {
+                None
+            } else {
+                match tokio::time::timeout_at(deadline, unproven.acquire_owned()).await {
+                    Ok(Ok(p)) => Some(p),
+                    _ => {
+                        drop(ticket);
+                        let _ = done_tx.send((d, busy(wait), (Some(place), None)));
+                        return;
+                    }
+                }
+            };
+            let Ok(permit) = permits.acquire_owned().await else { return };
+            pace.wait().await;
+            let outcome = channel.send(&msg).await;
+            ticket.finish(!matches!(outcome, Outcome::Retry { .. }));
+            drop(newcomer);
+            let _ = done_tx.send((d, outcome, (Some(place), Some(permit))));
+        });
+    }
+
+    /// Sends a delivery that holds its send permit already.
+    fn spawn_send(&self, d: Leased, msg: Message, held: Held) {
+        let (channel, done_tx) = (self.channel.clone(), self.done_tx.clone());
+        tokio::spawn(async move {
+            let outcome = channel.send(&msg).await;
+            let _ = done_tx.send((d, outcome, held));
+        });
+    }
+}
+
+/// The outcome of a delivery that found no place in its lane in time: its origin has not
+/// answered the requests already open (the origin is not named: a push endpoint's host is the
+/// resident's choice).
+fn busy(waited: Duration) -> Outcome {
+    Outcome::Retry {
+        not_before: None,
+        error: format!(
+            "the service at this address has not answered the requests open to it; waited {} s for a place",
+            waited.as_secs()
+        ),
     }
 }
 
@@ -134,7 +232,7 @@ pub async fn drain_once(app: &App, rt: &Runtime, limit: i64) -> anyhow::Result<u
             (None, _) => Outcome::Failed { error: "the recipient is no longer active".into() },
             (_, Err(e)) => Outcome::Retry { not_before: None, error: format!("{e:#}") },
         };
-        done.push((d, outcome, None));
+        done.push((d, outcome, (None, None)));
     }
     write(app, &done).await?;
     Ok(done.len())
@@ -231,27 +329,28 @@ pub fn retry_delay_ms(attempts: i32, not_before: Option<Duration>) -> i64 {
     (base as f64 * (1.0 + jitter)) as i64
 }
 
-/// Spacing sends to a rate.
+/// Spacing sends to a rate, shared by the tasks that send: each takes the next free slot
+/// under the lock and waits for it outside.
 struct Pace {
     interval: Option<Duration>,
-    next: Instant,
+    next: std::sync::Mutex<Instant>,
 }
 
 impl Pace {
     fn new(per_second: f64) -> Self {
         let interval = (per_second > 0.0).then(|| Duration::from_secs_f64(1.0 / per_second));
-        Pace { interval, next: Instant::now() }
+        Pace { interval, next: std::sync::Mutex::new(Instant::now()) }
     }
 
-    async fn wait(&mut self) {
+    async fn wait(&self) {
         let Some(i) = self.interval else { return };
-        let now = Instant::now();
-        if self.next > now {
-            tokio::time::sleep_until(self.next.into()).await;
-        } else {
-            self.next = now;
-        }
-        self.next += i;
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = (*next).max(Instant::now());
+            *next = slot + i;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
     }
 }
 

@@ -74,6 +74,7 @@ async fn sign_up(
     ClientAddress(ip): ClientAddress,
     ApiJson(body): ApiJson<SignUp>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
+    crate::domain::outbound::check_sign_up(&app, &body).await?;
     let created = residents::sign_up(&app, &Origin { address: &ip }, body).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

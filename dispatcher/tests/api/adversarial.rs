@@ -4,6 +4,7 @@
 //! `docs/security.md` maps each threat to its defence and to the test here.
 
 mod ops;
+mod push;
 mod relays;
 mod second_factor;
 mod signals;

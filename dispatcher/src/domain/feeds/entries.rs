@@ -51,7 +51,7 @@ impl Outcome {
 /// A poll in progress.
 struct Poll<'a> {
     app: &'a App,
-    client: &'a reqwest::Client,
+    client: &'a fetch::FeedClient,
     row: &'a FeedRow,
     rules: Rules,
     action: Action,
@@ -65,7 +65,7 @@ struct Poll<'a> {
 }
 
 /// Polls a subscription once; gives what to record. Never fails: failures are the outcome's.
-pub async fn poll_once(app: &App, client: &reqwest::Client, row: &FeedRow) -> PollOutcome {
+pub async fn poll_once(app: &App, client: &fetch::FeedClient, row: &FeedRow) -> PollOutcome {
     let settings = &app.settings.feeds;
     let out = PollOutcome { etag: row.etag.clone(), last_modified: row.last_modified.clone(), ..Default::default() };
     let fetched = fetch::get(client, settings, &row.url, row.etag.as_deref(), row.last_modified.as_deref()).await;

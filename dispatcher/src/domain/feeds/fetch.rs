@@ -1,11 +1,13 @@
-//! Fetching feeds and the CAP documents they link to: http and https only, conditional
+//! Fetching feeds and the CAP documents they link to: http and https only, through the
+//! outbound guard (no address inside the network, no redirect followed), conditional
 //! requests, a deadline and a size limit, and errors with stable codes (`FEED-…`) that name
 //! the URL without its query string.
 
 use std::time::Duration;
 
+use channels::outbound::{Guard, Schemes};
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Feeds;
@@ -19,7 +21,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("FEED-004", "not a readable Atom, RSS or EDXL-DE feed"),
     ("FEED-005", "the feed breaks the feed format (its valid alerts are still taken)"),
     ("FEED-006", "a CAP message in the feed has errors and is not taken"),
-    ("FEED-007", "a link is not an http:// or https:// URL"),
+    ("FEED-007", "a link is not an http:// or https:// URL, or names an address Tocsin does not fetch (`outbound`)"),
     ("FEED-008", "a required signature is missing or does not verify"),
     ("FEED-009", "Tocsin could not decide or store (database, `territory.areas`)"),
 ];
@@ -65,16 +67,26 @@ pub enum Fetched {
     },
 }
 
-/// The HTTP client for feeds: the settings' deadline, a few redirects, no cookies.
-pub fn client(settings: &Feeds) -> Result<reqwest::Client, FeedError> {
+/// The HTTP client for feeds and the guard its URLs pass: a feed's publisher chooses the
+/// links inside it, so every one is checked like a URL staff typed.
+#[derive(Clone)]
+pub struct FeedClient {
+    http: reqwest::Client,
+    guard: Guard,
+}
+
+/// The HTTP client for feeds: the settings' deadline, the outbound guard, no redirects (a
+/// redirect is a URL nobody checked), no cookies.
+pub fn client(settings: &Feeds, guard: Guard) -> Result<FeedClient, FeedError> {
     let timeout = Duration::from_secs(u64::from(settings.timeout_seconds));
-    reqwest::Client::builder()
+    let http = guard
+        .builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::limited(5))
         .user_agent(concat!("Tocsin/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| FeedError::new("FEED-001", format!("the HTTP client could not be made: {e}")))
+        .map_err(|e| FeedError::new("FEED-001", format!("the HTTP client could not be made: {e}")))?;
+    Ok(FeedClient { http, guard })
 }
 
 /// The URL as logs and errors show it: no user information, query or fragment (they may
@@ -97,16 +109,16 @@ pub fn fetchable(url: &str) -> bool {
 
 /// GETs a URL, sending the validators given; the body is cut off at the size limit.
 pub async fn get(
-    client: &reqwest::Client,
+    client: &FeedClient,
     settings: &Feeds,
     url: &str,
     etag: Option<&str>,
     last_modified: Option<&str>,
 ) -> Result<Fetched, FeedError> {
-    if !fetchable(url) {
-        return Err(FeedError::new("FEED-007", format!("{} is not an http:// or https:// URL", shown(url))));
-    }
-    let mut req = client.get(url);
+    let checked = client.guard.check_url(url, Schemes::HttpOrHttps);
+    let url = checked.map_err(|why| FeedError::new("FEED-007", format!("{} {why}", shown(url))))?;
+    let mut req = client.http.get(url.clone());
+    let url = url.as_str();
     if let Some(e) = etag {
         req = req.header(IF_NONE_MATCH, e);
     }
@@ -116,6 +128,12 @@ pub async fn get(
     let mut resp = req.send().await.map_err(|e| unreachable(url, &e))?;
     if resp.status() == StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
+    }
+    if resp.status().is_redirection() {
+        let to = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(shown).unwrap_or_default();
+        let why =
+            format!("{} answered {}: redirects are not followed; subscribe to {to} itself", shown(url), resp.status());
+        return Err(FeedError::new("FEED-002", why));
     }
     if !resp.status().is_success() {
         return Err(FeedError::new("FEED-002", format!("{} answered {}", shown(url), resp.status())));

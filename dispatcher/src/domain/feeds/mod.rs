@@ -236,6 +236,7 @@ pub async fn get(app: &App, id: i64) -> Result<FeedView> {
 /// Subscribes to a feed; the first poll is due at once.
 pub async fn add(app: &App, actor: &Actor, address: &str, spec: &FeedSpec) -> Result<FeedView> {
     spec.check(app.settings.territory.is_configured())?;
+    crate::domain::outbound::check_entered(app, "/url", &spec.url).await?;
     let rules = serde_json::to_string(&spec.rules).map_err(|e| Error::Internal(e.into()))?;
     let mut tx = app.db.begin().await?;
     let id = match feeds::insert(&mut tx, &stored(spec, &rules, false, actor.user_id())).await {
@@ -261,6 +262,7 @@ pub async fn change(app: &App, actor: &Actor, address: &str, id: i64, patch: Fee
     let mut spec = before.spec();
     spec.apply(patch);
     spec.check(app.settings.territory.is_configured())?;
+    crate::domain::outbound::check_entered(app, "/url", &spec.url).await?;
     let rules = serde_json::to_string(&spec.rules).map_err(|e| Error::Internal(e.into()))?;
     let reread = spec.url != before.url || spec.rules != before.rules || spec.action != before.action;
     // A change of what it takes or where from needs a second person again; a new name,

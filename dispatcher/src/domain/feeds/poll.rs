@@ -71,7 +71,8 @@ async fn start_due(app: &App, polls: &mut Polls) -> Result<()> {
     if due.is_empty() {
         return Ok(());
     }
-    let client = fetch::client(&app.settings.feeds).map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+    let client = fetch::client(&app.settings.feeds, app.settings.outbound.guard())
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
     let owner = owner();
     for id in due {
         let mut tx = app.db.begin().await?;
@@ -110,12 +111,13 @@ pub async fn poll_now(app: &App, id: i64) -> Result<FeedView> {
     if !claimed {
         return Err(Error::Conflict("the feed is being polled right now".into()));
     }
-    let client = fetch::client(&app.settings.feeds).map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+    let client = fetch::client(&app.settings.feeds, app.settings.outbound.guard())
+        .map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
     poll_claimed(app, &client, id, &owner).await?;
     super::get(app, id).await
 }
 
-async fn poll_claimed(app: &App, client: &reqwest::Client, id: i64, owner: &str) -> Result<()> {
+async fn poll_claimed(app: &App, client: &fetch::FeedClient, id: i64, owner: &str) -> Result<()> {
     let Some(row) = feeds::by_id(&mut app.db.read().await?, id).await? else { return Ok(()) };
     let outcome = poll_once(app, client, &row).await;
     let failures = if outcome.error.is_some() { row.failures.saturating_add(1) } else { 0 };

@@ -36,7 +36,7 @@ async fn hostile_push_service() -> String {
 
 /// A browser's push subscription on `endpoint`, with a real P-256 key so that pushes to it
 /// can be encrypted and sent.
-fn push_sign_up(endpoint: String) -> Value {
+pub(super) fn push_sign_up(endpoint: String) -> Value {
     let rng = ring::rand::SystemRandom::new();
     let key = ring::agreement::EphemeralPrivateKey::generate(&ring::agreement::ECDH_P256, &rng).unwrap();
     let p256dh = URL_SAFE_NO_PAD.encode(key.compute_public_key().unwrap().as_ref());

@@ -115,3 +115,19 @@ pub fn atom(alerts: &[&str]) -> String {
         r#"<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:test:feed</id><title>Met warnings</title><updated>2026-11-30T10:00:00Z</updated><author><name>Met</name></author>{entries}</feed>"#
     )
 }
+
+/// An Atom index whose entries link to CAP documents.
+pub fn index(links: &[String]) -> String {
+    let entries: String = links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!(
+                r#"<entry><id>urn:test:{i}</id><title>W {i}</title><updated>2026-11-30T10:00:00Z</updated><link rel="related" type="application/cap+xml" href="{l}"/></entry>"#
+            )
+        })
+        .collect();
+    format!(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:test</id><title>Index</title><updated>2026-11-30T10:00:00Z</updated><author><name>Met</name></author>{entries}</feed>"#
+    )
+}

@@ -7,25 +7,9 @@ use std::time::{Duration, Instant};
 use dispatcher::domain::roles::Role;
 use serde_json::json;
 
-use super::flow::{alerts, atom, cap, poll, subscribe};
+use super::flow::{alerts, atom, cap, index, poll, subscribe};
 use super::peer::Peer;
 use crate::support::{Backend, spawn_with};
-
-/// An Atom index whose entries link to CAP documents.
-fn index(links: &[String]) -> String {
-    let entries: String = links
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            format!(
-                r#"<entry><id>urn:test:{i}</id><title>W {i}</title><updated>2026-11-30T10:00:00Z</updated><link rel="related" type="application/cap+xml" href="{l}"/></entry>"#
-            )
-        })
-        .collect();
-    format!(
-        r#"<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:test</id><title>Index</title><updated>2026-11-30T10:00:00Z</updated><author><name>Met</name></author>{entries}</feed>"#
-    )
-}
 
 async fn bounds(backend: Backend) {
     let Some(t) = spawn_with(backend, |s| {
