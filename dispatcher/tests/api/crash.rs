@@ -116,6 +116,9 @@ fn spawn(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Child {
         .env("TOCSIN_CHANNELS_WEBHOOK_CONCURRENCY", CONCURRENCY.to_string())
         .env("TOCSIN_LOG_LEVEL", "warn")
         .env("TOCSIN_CHANNELS_PUSH_KEY_POOL", "0")
+        // The peers are on loopback, as in `support::settings`.
+        .env("TOCSIN_OUTBOUND_ALLOW_LOOPBACK", "true")
+        .env("TOCSIN_CHANNELS_PUSH_ALLOWED_HOSTS", "")
         .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
