@@ -34,8 +34,10 @@ type Held = (Option<OwnedSemaphorePermit>, Option<OwnedSemaphorePermit>);
 /// place in its origin's lane, in a task of its own and holding no send permit, then for one
 /// of the channel's `concurrency` send permits, then is sent. So deliveries to a dead push
 /// service hold at most a few send permits, and a later alert's delivery to a healthy one
-/// goes out at once. What waits is bounded by a window of twice the concurrency of leased
-/// deliveries, and each wait for a lane by half the lease, after which it is retried.
+/// goes out at once. What waits is bounded by a window of leased deliveries as large as the
+/// concurrency (so an Extreme alert planned behind a fan-out still has at most that many
+/// ahead of it, as without lanes), and each wait for a lane by half the lease, after which it
+/// is retried.
 pub async fn run(app: App, rt: Runtime) {
     let name = rt.channel.name();
     let owner = format!("{}/{name}", instance());
@@ -49,7 +51,7 @@ pub async fn run(app: App, rt: Runtime) {
     let payloads = Payloads::default();
     let pace = Arc::new(Pace::new(rt.settings.rate_per_second));
     let laned = matches!(name, "push" | "webhook");
-    let window = if laned { Arc::new(Semaphore::new(concurrency * 2)) } else { permits.clone() };
+    let window = if laned { Arc::new(Semaphore::new(concurrency)) } else { permits.clone() };
     let sender = Sender {
         channel: rt.channel.clone(),
         done_tx: done_tx.clone(),
