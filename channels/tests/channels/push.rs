@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use channels::push::{Push, PushConfig, VapidKey, payload};
+use channels::outbound::Guard;
+use channels::push::{Push, PushConfig, PushHosts, VapidKey, payload};
 use channels::{AlertPayload, Channel, HealthState, Message, Outcome, Recipient};
 use serde_json::{Value, json};
 
@@ -27,6 +28,10 @@ fn push_channel() -> (Push, VapidKey) {
         vapid: key.clone(),
         subject: "mailto:ops@tocsin.example".into(),
         timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(5),
+        // The peers are on loopback; any host.
+        hosts: PushHosts::default(),
+        guard: Guard::new(true, Vec::new()),
         key_pool: 64,
     };
     (Push::new(config).unwrap(), key)
