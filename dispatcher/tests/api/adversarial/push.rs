@@ -105,7 +105,7 @@ fn rand_suffix() -> u64 {
 
 /// Item 7's settings: as the suite's, and enough sign-ups from one address for the attack.
 fn many_signups(s: &mut Settings) {
-    s.residents.signups_per_ip_per_hour = 1000;
+    s.residents.push_signups_per_network_per_hour = 1000;
 }
 
 // Item 7: 72 anonymous sign-ups whose endpoints are a push service that takes the connection
