@@ -80,7 +80,7 @@ pub async fn add(
     }
     let generated = password.is_none().then(password::generate);
     let pw = password.or(generated.as_deref()).unwrap_or_default();
-    let hash = password::hash(pw).map_err(|e| Error::invalid("password", e.to_string()))?;
+    let hash = password::hash_off_thread(pw).await.map_err(|e| Error::invalid("password", e.to_string()))?;
     let mut tx = app.db.begin().await?;
     let id = match users::insert(&mut tx, username, display_name.trim(), &hash, &join_roles(roles), generated.is_some())
         .await

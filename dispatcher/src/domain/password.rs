@@ -17,8 +17,9 @@ pub enum PasswordError {
 /// The shortest password accepted.
 pub const MIN_LENGTH: usize = 12;
 
-/// The argon2id hash of a password, with a fresh random salt.
-pub fn hash(password: &str) -> Result<String, PasswordError> {
+/// The argon2id hash of a password, with a fresh random salt. Private, like [`verify`]: the
+/// rest of the code can only reach argon2 through the `_off_thread` forms (issue 18, item 17).
+fn hash(password: &str) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_LENGTH {
         return Err(PasswordError::TooShort(MIN_LENGTH));
     }
@@ -26,7 +27,7 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 }
 
 /// Whether the password matches the stored hash.
-pub fn verify(password: &str, stored: &str) -> bool {
+fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
@@ -43,9 +44,16 @@ pub async fn hash_off_thread(password: &str) -> Result<String, PasswordError> {
     tokio::task::spawn_blocking(move || hash(&password)).await.unwrap_or(Err(PasswordError::Hashing))
 }
 
-/// A hash of no password, compared against when the account does not exist, so that a login
-/// for an unknown user takes as long as one for a known user.
-pub fn decoy_hash() -> &'static str {
+/// Compares a password with a hash of no password, on a blocking thread (the decoy is made
+/// there too, the first time): a sign-in for an unknown user takes as long as one for a known
+/// user.
+pub async fn verify_decoy_off_thread(password: &str) {
+    let password = password.to_owned();
+    let _ = tokio::task::spawn_blocking(move || verify(&password, decoy_hash())).await;
+}
+
+/// A hash of no password, compared against when the account does not exist.
+fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash(&crate::domain::crypto::random_token()).unwrap_or_default())
 }

@@ -92,7 +92,7 @@ pub async fn login(
     let verified = match &user {
         Some(u) => password::verify_off_thread(pw, &u.password_hash).await && !u.disabled,
         None => {
-            password::verify_off_thread(pw, password::decoy_hash()).await;
+            password::verify_decoy_off_thread(pw).await;
             false
         }
     };

@@ -119,6 +119,8 @@ fn spawn(url: &str, key: &str, port: u16, extra: &[(&str, &str)]) -> Child {
         // The peers are on loopback, as in `support::settings`.
         .env("TOCSIN_OUTBOUND_ALLOW_LOOPBACK", "true")
         .env("TOCSIN_CHANNELS_PUSH_ALLOWED_HOSTS", "")
+        // Staff sign in with a password, as in `support::settings`.
+        .env("TOCSIN_SECURITY_REQUIRE_SECOND_FACTOR", "false")
         .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
