@@ -124,13 +124,13 @@ pub fn of(app: &App, id: i64, alert: &Alert) -> Previews {
         .collect();
     Previews {
         display: on("display").then(|| device_commands::preview(app, "display", "", &payload)),
-        siren: on("siren").then(|| SirenPreview {
-            signal: device_commands::asked_signal(app, alert),
-            needs_second_approver: device_commands::needs_second_person(
-                alert,
-                device_commands::asked_signal(app, alert).as_ref(),
-            ),
-            command: device_commands::preview(app, "siren", "voice", &payload),
+        siren: on("siren").then(|| {
+            let signal = device_commands::asked_signal(app, alert);
+            SirenPreview {
+                needs_second_approver: device_commands::needs_second_person(alert, signal.as_ref()),
+                signal,
+                command: device_commands::preview(app, "siren", "voice", &payload),
+            }
         }),
         channels,
         languages,

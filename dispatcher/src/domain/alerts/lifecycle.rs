@@ -246,7 +246,7 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
         caller.user_id().ok_or_else(|| Error::Forbidden("approvals are made by people, not API tokens".into()))?;
     sessions::check_second_factor_for_approval(app, caller)?;
     // Reach reads with other connections: before the write transaction opens.
-    let danger = danger_signal(app, &get(&mut app.db.read().await?, id).await?).await?;
+    let danger = super::drills::danger_signal(app, &get(&mut app.db.read().await?, id).await?).await?;
     let mut tx = app.db.begin().await?;
     let row = get(&mut tx, id).await?;
     expect_state(&row, &[State::Submitted], "approved")?;
@@ -285,22 +285,6 @@ pub async fn approve(app: &App, caller: &Caller, id: i64, cap_sha256: &str, issu
     tx.commit().await?;
     app.wake.plan();
     Ok(row)
-}
-
-/// What a submitted Test or Exercise would sound that only a second person may let it sound
-/// (issue 18, item 2): "would sound NAME (CODE) on N sirens", when it asks for a danger
-/// signal and reaches sirens; `None` for an Actual alert, a test signal, or no siren.
-async fn danger_signal(app: &App, row: &AlertRow) -> Result<Option<String>> {
-    if row.cap_status == Status::Actual.as_str() || row.cap_xml.is_none() {
-        return Ok(None);
-    }
-    let alert = frozen_alert(row)?;
-    let asked = crate::domain::device_commands::asked_signal(app, &alert);
-    let Some(signal) = asked.filter(|s| crate::domain::device_commands::needs_second_person(&alert, Some(s))) else {
-        return Ok(None);
-    };
-    let sirens = crate::fanout::reach::of(app, row.id, &alert).await?.sirens;
-    Ok((sirens > 0).then(|| format!("would sound {} ({}) on {sirens} sirens", signal.name, signal.code)))
 }
 
 /// The approval rule for a message: its own status's, but a message in a thread that has

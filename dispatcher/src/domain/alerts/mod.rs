@@ -4,6 +4,7 @@
 pub mod build;
 pub mod content;
 pub mod corrections;
+mod drills;
 pub mod expiry;
 pub mod ingest;
 pub mod lifecycle;

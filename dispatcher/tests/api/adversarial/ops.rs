@@ -98,6 +98,13 @@ async fn audited(t: &TestApp, auditor: &Session, action: &str) -> Vec<Value> {
     r.json().as_array().unwrap().clone()
 }
 
+/// Posts an outside alert with this identifier, as a token.
+async fn post_identifier(t: &TestApp, token: &str, identifier: &str) -> crate::support::Resp {
+    let xml = crate::adversarial::outside(identifier, "roc@region.example", "Alert", None);
+    let body = crate::support::Body::Raw("application/cap+xml", xml.into_bytes());
+    t.call(reqwest::Method::POST, "/api/v1/cap", Auth::Token(token), body).await
+}
+
 /// The most an audit row's text fields may take once bounded: 200 characters and the marker.
 const BOUNDED_TEXT: usize = 260;
 /// The most its details may take.
@@ -117,16 +124,7 @@ on_both!(the_audit_log_keeps_no_megabyte_an_outsider_sends, |t: TestApp| async m
     assert!(target.starts_with("user:aaaa") && target.chars().count() <= BOUNDED_TEXT, "{} chars", target.len());
 
     let token = t.token("roc", Role::Author, &["cap"]).await;
-    let identifier = "I".repeat(2400);
-    let xml = crate::adversarial::outside(&identifier, "roc@region.example", "Alert", None);
-    let r = t
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/cap",
-            Auth::Token(&token),
-            crate::support::Body::Raw("application/cap+xml", xml.into_bytes()),
-        )
-        .await;
+    let r = post_identifier(&t, &token, &"I".repeat(2400)).await;
     // An identifier that long is refused outright (it failed on PostgreSQL's index before),
     // naming the field and the limit; nothing is stored or audited as ingested.
     assert_eq!(r.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -135,15 +133,7 @@ on_both!(the_audit_log_keeps_no_megabyte_an_outsider_sends, |t: TestApp| async m
     assert!(audited(&t, &auditor, "cap.ingest").await.is_empty());
     // One within the limit is stored, its audit details bounded and still JSON.
     let identifier = "I".repeat(500);
-    let xml = crate::adversarial::outside(&identifier, "roc@region.example", "Alert", None);
-    let r = t
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/cap",
-            Auth::Token(&token),
-            crate::support::Body::Raw("application/cap+xml", xml.into_bytes()),
-        )
-        .await;
+    let r = post_identifier(&t, &token, &identifier).await;
     assert!(r.status.is_success(), "{}", r.text());
     let rows = audited(&t, &auditor, "cap.ingest").await;
     let details = rows[0]["details"].as_str().unwrap();
